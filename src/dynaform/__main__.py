@@ -1,0 +1,3 @@
+from dynaform.cli.app import main
+
+main()

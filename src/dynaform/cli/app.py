@@ -1,0 +1,82 @@
+"""The ``dynaform`` command: global options, command groups, and error handling."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+
+import typer
+
+from dynaform import __version__
+from dynaform.cli import local as local_cli
+from dynaform.cli import status as status_cli
+from dynaform.cli.argv import hoist_global_options
+from dynaform.cli.context import AppState
+from dynaform.cli.output import print_error
+from dynaform.errors import DynaformError
+from dynaform.settings import Flags
+
+app = typer.Typer(
+    name="dynaform",
+    help="Own your Amazon DynamoDB tables as code, from a laptop to production.\n\n"
+    "Example: dynaform local start && dynaform status",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(local_cli.app, name="local")
+app.command("status")(status_cli.status)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dynaform {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    file: Path | None = typer.Option(
+        None, "--file", "-f", help="Project file (default: ./dynaform.yaml, searched upwards)."
+    ),
+    endpoint_url: str | None = typer.Option(
+        None, "--endpoint-url", help="DynamoDB endpoint, e.g. http://localhost:8000."
+    ),
+    region: str | None = typer.Option(None, "--region", help="AWS region (default us-east-1)."),
+    profile: str | None = typer.Option(None, "--profile", help="AWS profile from ~/.aws."),
+    local: bool = typer.Option(
+        False, "--local", help="Use the managed local engine, starting it when needed."
+    ),
+    json_output: bool = typer.Option(False, "--json", help="Machine-readable output on stdout."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Answer yes to every confirmation."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks and details."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """Global options work before or after the command name."""
+    ctx.obj = AppState(
+        flags=Flags(endpoint_url=endpoint_url, region=region, profile=profile, local=local),
+        project_file=file,
+        json=json_output,
+        yes=yes,
+        verbose=verbose,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: never a traceback unless -v."""
+    command = typer.main.get_command(app)
+    args = hoist_global_options(command, sys.argv[1:] if argv is None else argv)
+    verbose = "-v" in args or "--verbose" in args
+    try:
+        # standalone mode: click/typer print usage errors (exit 2) and handle Ctrl-C themselves
+        command.main(args=args, prog_name="dynaform", standalone_mode=True)
+    except DynaformError as exc:
+        if verbose:
+            traceback.print_exc()
+        print_error(exc)
+        sys.exit(exc.exit_code)
