@@ -199,8 +199,8 @@ def _check_integrity(path: Path, integrity: str) -> None:
         )
 
 
-def from_npm(spec: str, workdir: Path) -> Path:
-    npm = shutil.which("npm")
+def from_npm(spec: str, workdir: Path, search_path: str | None = None) -> Path:
+    npm = shutil.which("npm", path=search_path)
     if npm is None:
         raise SourceUnavailableError("`npm` is not installed")
     command = [
@@ -305,7 +305,7 @@ def install(
     spec = env.get("DYNAFORM_LOCAL_NPM_SPEC") or DEFAULT_NPM_SPEC
     attempts: list[tuple[str, Callable[[Path], Path]]] = [
         ("AWS download archive", lambda work: from_aws_archive(url, work)),
-        (f"npm package {spec}", lambda work: from_npm(spec, work)),
+        (f"npm package {spec}", lambda work: from_npm(spec, work, env.get("PATH"))),
     ]
     for label, fetch in attempts:
         say(f"trying {label} …")

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Set-up for a fresh machine, idempotent: Python check, venv with dynaform and its dev extras,
+# Java check (installed with apt-get when run as root on Debian/Ubuntu), DynamoDB Local.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python=${PYTHON:-python3}
+if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  echo "error: dynaform needs Python 3.11 or newer (tried '$python'); set PYTHON=/path/to/python3.11" >&2
+  exit 1
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  echo "== creating .venv"
+  "$python" -m venv .venv
+fi
+stamp=.venv/.dynaform-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "== installing dynaform with its dev extras into .venv"
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -e '.[dev]'
+  touch "$stamp"
+fi
+
+java_ok() { .venv/bin/python -c 'from dynaform.local.java import find_java; find_java()' 2>/dev/null; }
+if ! java_ok; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== installing Java 17 (openjdk-17-jre-headless) with apt-get"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless
+  fi
+fi
+if ! java_ok; then
+  echo "error: DynamoDB Local needs Java 11 or newer; install it, e.g. 'sudo apt-get install -y openjdk-17-jre-headless'" >&2
+  exit 1
+fi
+
+.venv/bin/dynaform local install
