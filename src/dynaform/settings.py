@@ -66,7 +66,6 @@ class Settings:
             "access key": mask(key) if key else self._credential_source(),
         }
 
-
     def _credential_source(self) -> str:
         if self.profile:
             return f"from profile {self.profile}"

@@ -25,7 +25,7 @@ from dynaform.errors import (
     CredentialsError,
     DynaformError,
 )
-from dynaform.settings import Settings
+from dynaform.settings import Settings, is_loopback_url
 
 # DynamoDB Local accepts any key made of letters and digits only (it rejects "-" and "_"),
 # and with -sharedDb every key sees the same tables: a fresh laptop needs no AWS set-up.
@@ -115,11 +115,14 @@ def translate_error(exc: Exception, target: str) -> DynaformError:
     if isinstance(exc, DynaformError):
         return exc
     if isinstance(exc, EndpointConnectionError | ConnectionClosedError):
-        return ConnectionFailedError(
-            f"cannot connect to {target}: nothing answered",
-            hint="start the local engine with `dynaform local start`, or check --endpoint-url / "
-            "AWS_ENDPOINT_URL and your network",
-        )
+        if is_loopback_url(target):
+            hint = (
+                "start the local engine with `dynaform local start` (then use --local), or "
+                "check the port in --endpoint-url / AWS_ENDPOINT_URL"
+            )
+        else:
+            hint = "check --endpoint-url / AWS_ENDPOINT_URL, --region, your network, VPN or proxy"
+        return ConnectionFailedError(f"cannot connect to {target}: nothing answered", hint=hint)
     if isinstance(exc, ConnectTimeoutError | ReadTimeoutError):
         return ConnectionFailedError(
             f"{target} did not answer in time",
@@ -137,6 +140,12 @@ def translate_error(exc: Exception, target: str) -> DynaformError:
         error = exc.response.get("Error", {})
         code = str(error.get("Code", "Unknown"))
         message = str(error.get("Message", "")).strip()
+        if code.isdigit():
+            return AwsError(
+                f"{target} answered HTTP {code}: it does not look like a DynamoDB endpoint",
+                hint="check --endpoint-url / AWS_ENDPOINT_URL",
+                code=code,
+            )
         if code in CREDENTIAL_ERROR_CODES:
             return CredentialsError(
                 f"{target} refused the credentials ({code}: {message})",
