@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from dynaform.errors import LocalEngineError, PortInUseError
 from dynaform.local.install import install
@@ -143,8 +143,7 @@ def free_port() -> int:
 # --- asking the engine ------------------------------------------------------------------
 
 
-def count_tables(endpoint_url: str, timeout: float = 3.0) -> int:
-    """ListTables through botocore, all pages; raises on any failure."""
+def _probe_client(endpoint_url: str, timeout: float) -> Any:
     from dynaform.aws.client import client_config, dynamodb_client
     from dynaform.settings import Settings
 
@@ -152,19 +151,16 @@ def count_tables(endpoint_url: str, timeout: float = 3.0) -> int:
         endpoint_url=endpoint_url, region="us-east-1", profile=None, use_local_engine=True
     )
     config = client_config(attempts=1, connect_timeout=timeout, read_timeout=timeout)
-    client = dynamodb_client(settings, config=config)
+    return dynamodb_client(settings, config=config)
+
+
+def count_tables(endpoint_url: str, timeout: float = 3.0, client: Any = None) -> int:
+    """ListTables through botocore, all pages; raises on any failure."""
+    client = client or _probe_client(endpoint_url, timeout)
     count = 0
     for page in client.get_paginator("list_tables").paginate():
         count += len(page.get("TableNames", []))
     return count
-
-
-def _answers(endpoint_url: str) -> bool:
-    try:
-        count_tables(endpoint_url, timeout=2.0)
-    except Exception:
-        return False
-    return True
 
 
 # --- start / stop -----------------------------------------------------------------------
@@ -278,6 +274,7 @@ def _wait_until_ready(
     process: subprocess.Popen[bytes] | None = None,
 ) -> None:
     deadline = time.monotonic() + timeout
+    probe = _probe_client(record.endpoint_url, 2.0)
     while time.monotonic() < deadline:
         exited = process.poll() is not None if process else not process_alive(record.pid)
         if exited:
@@ -291,9 +288,12 @@ def _wait_until_ready(
                 f"{record.engine} exited while starting; its last words:\n{log_tail}",
                 hint=f"see the whole log with `dynaform local logs` ({state_dir / LOG})",
             )
-        if _answers(record.endpoint_url):
+        try:
+            count_tables(record.endpoint_url, client=probe)
+        except Exception:  # not up yet: connection refused, reset, or a half-started server
+            time.sleep(0.1)
+        else:
             return
-        time.sleep(0.2)
     raise LocalEngineError(
         f"{record.engine} did not answer on port {record.port} within {timeout:.0f}s",
         hint=f"see `dynaform local logs` ({state_dir / LOG})",

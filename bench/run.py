@@ -1,0 +1,208 @@
+"""Foundation benchmarks, side by side in one run.
+
+1. Cold start to first answer: `dynaform local start` vs the raw engine (java -jar + polling
+   ListTables over plain HTTP, the ceiling).
+2. Failing against a dead endpoint: `dynaform status` (a CLI process) vs a boto3 client with
+   its default settings vs a bare TCP connect.
+3. Listing 50 tables with their status and size: dynaform's overview vs a boto3 loop.
+
+Run with `make bench`; results are printed as a table (nothing is asserted).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+import boto3
+
+from dynaform.aws.client import client_config, dynamodb_client
+from dynaform.aws.overview import check_connection, describe_tables, list_table_names
+from dynaform.local import engine
+from dynaform.local.install import install
+from dynaform.local.java import find_java
+from dynaform.settings import Settings
+
+ROWS: list[tuple[str, str, str]] = []
+
+
+def timed(fn: Callable[[], object]) -> float:
+    began = time.perf_counter()
+    fn()
+    return time.perf_counter() - began
+
+
+def raw_list_tables(port: int) -> bool:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/",
+        data=b"{}",
+        headers={
+            "X-Amz-Target": "DynamoDB_20120810.ListTables",
+            "Content-Type": "application/x-amz-json-1.0",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=local/20240101/us-east-1/dynamodb/"
+            "aws4_request, SignedHeaders=host, Signature=0",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def bench_start() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        state = Path(tmp) / "state"
+        port = engine.free_port()
+        ours = timed(lambda: engine.start(state, port=port, in_memory=True))
+        engine.stop(state)
+
+        installation = install()
+        port = engine.free_port()
+        began = time.perf_counter()
+        process = subprocess.Popen(
+            [
+                str(find_java().executable),
+                f"-Djava.library.path={installation.lib}",
+                "-jar",
+                str(installation.jar),
+                "-sharedDb",
+                "-inMemory",
+                "-disableTelemetry",
+                "-port",
+                str(port),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        while not raw_list_tables(port):
+            time.sleep(0.05)
+        raw = time.perf_counter() - began
+        process.terminate()
+        process.wait()
+    ROWS.append(("cold start to first ListTables (vs raw java)", f"{ours:.2f}s", f"{raw:.2f}s"))
+
+
+def _boto3_default(url: str) -> boto3.client:
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="y",
+    )
+
+
+def _fail_time(call: Callable[[], object], cap: float) -> str:
+    """Seconds until ``call`` raises, or '> cap' when it is still waiting."""
+    outcome: list[float] = []
+    began = time.perf_counter()
+
+    def run() -> None:
+        with contextlib.suppress(Exception):
+            call()
+        outcome.append(time.perf_counter() - began)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(cap)
+    return f"{outcome[0]:.2f}s" if outcome else f"> {cap:.0f}s (gave up)"
+
+
+def bench_dead_endpoint() -> None:
+    refused = f"http://localhost:{engine.free_port()}"
+    began = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "dynaform", "status", "--endpoint-url", refused],
+        capture_output=True,
+        text=True,
+    )
+    cli = time.perf_counter() - began
+    assert done.returncode == 1, done.stderr
+    ROWS.append(("closed port: `dynaform status` process", f"{cli:.2f}s", "-"))
+
+    settings = Settings(
+        endpoint_url=refused, region="us-east-1", profile=None, use_local_engine=False
+    )
+    probe = dynamodb_client(
+        settings, config=client_config(attempts=1, connect_timeout=2, read_timeout=3)
+    )
+    ROWS.append(
+        (
+            "closed port: probe vs boto3 defaults",
+            _fail_time(lambda: check_connection(probe, refused), 30),
+            _fail_time(lambda: _boto3_default(refused).list_tables(), 30),
+        )
+    )
+
+    # An endpoint that accepts connections and never answers (a hung proxy, a stopped VM).
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(64)
+    url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+    settings = Settings(endpoint_url=url, region="us-east-1", profile=None, use_local_engine=False)
+    probe = dynamodb_client(
+        settings, config=client_config(attempts=1, connect_timeout=2, read_timeout=3)
+    )
+    ROWS.append(
+        (
+            "silent endpoint: probe vs boto3 defaults",
+            _fail_time(lambda: check_connection(probe, url), 30),
+            _fail_time(lambda: _boto3_default(url).list_tables(), 30),
+        )
+    )
+    silent.close()
+
+
+def bench_overview(endpoint_url: str, count: int = 50) -> None:
+    settings = Settings(
+        endpoint_url=endpoint_url, region="us-east-1", profile=None, use_local_engine=False
+    )
+    client = dynamodb_client(settings)
+    for index in range(count):
+        client.create_table(
+            TableName=f"bench-{index:03d}",
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    ours = timed(lambda: describe_tables(client, list_table_names(client, "b"), "b"))
+    plain = _boto3_default(endpoint_url)
+
+    def boto3_loop() -> None:
+        for page in plain.get_paginator("list_tables").paginate():
+            for name in page["TableNames"]:
+                plain.describe_table(TableName=name)
+
+    loop = timed(boto3_loop)
+    ROWS.append((f"overview of {count} tables (vs boto3 loop)", f"{ours:.2f}s", f"{loop:.2f}s"))
+
+
+def main() -> None:
+    bench_start()
+    bench_dead_endpoint()
+    with tempfile.TemporaryDirectory() as tmp:
+        state = Path(tmp) / "state"
+        started = engine.start(state, port=engine.free_port(), in_memory=True)
+        try:
+            bench_overview(started.record.endpoint_url)
+        finally:
+            engine.stop(state)
+    width = max(len(row[0]) for row in ROWS)
+    print(f"{'measure':<{width}}  {'dynaform':<18}  other")
+    for what, ours, other in ROWS:
+        print(f"{what:<{width}}  {ours:<18}  {other}")
+    print(json.dumps([dict(zip(("what", "dynaform", "other"), row, strict=True)) for row in ROWS]))
+
+
+if __name__ == "__main__":
+    main()
