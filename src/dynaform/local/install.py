@@ -271,6 +271,7 @@ def install(
     env = os.environ if environ is None else environ
     say = report or (lambda _message: None)
     root = install_root(env)
+    find_java(env)  # before any download: without Java the engine is of no use
 
     local_dir = env.get("DYNAMODB_LOCAL_DIR")
     reasons: list[str] = []
