@@ -1,0 +1,1 @@
+"""Declared tables: the project file, its validation, naming and per-environment resolution."""

@@ -1,0 +1,307 @@
+"""Loading ``dynaform.yaml`` into a Project, and resolving it for one environment.
+
+Everything here reads files and is otherwise pure: no DynamoDB call is made, so an invalid
+file never sends anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from dynaform.errors import ConfigError
+from dynaform.local.paths import PROJECT_FILE_NAMES
+from dynaform.schema import model as m
+from dynaform.schema.problems import Problem, SchemaError, did_you_mean, from_validation_error
+from dynaform.schema.resolve import PLACEHOLDERS, merged_table, physical_name, placeholders, to_spec
+from dynaform.schema.source import Located, Path_, SourceError, parse
+from dynaform.schema.validate import check_tables
+from dynaform.settings import Target
+
+
+@dataclass(frozen=True)
+class TableSource:
+    """Where a table is declared: the document and the path of its mapping in it."""
+
+    located: Located
+    path: Path_
+
+
+@dataclass
+class Project:
+    file: Path
+    raw: m.RawProject
+    located: Located
+    tables: dict[str, m.RawTable]
+    sources: dict[str, TableSource] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.raw.project
+
+    @property
+    def directory(self) -> Path:
+        return self.file.parent
+
+    @property
+    def environment_names(self) -> list[str]:
+        return list(self.raw.environments)
+
+    def environment(self, name: str) -> m.RawEnvironment:
+        return self.raw.environments[name]
+
+    def target(self, env: str) -> Target:
+        raw = self.environment(env)
+        return Target(
+            kind=raw.target, region=raw.region, profile=raw.profile, endpoint_url=raw.endpoint
+        )
+
+    def naming(self, env: str) -> str:
+        return self.environment(env).naming or self.raw.naming
+
+    def select_environment(self, flag: str | None, environ: Mapping[str, str]) -> str:
+        """-e ENV, else $DYNAFORM_ENV, else default_env, else the only environment."""
+        names = self.environment_names
+        chosen, origin = flag, "-e"
+        if not chosen and environ.get("DYNAFORM_ENV"):
+            chosen, origin = environ["DYNAFORM_ENV"], "DYNAFORM_ENV"
+        if not chosen and self.raw.default_env:
+            chosen, origin = self.raw.default_env, "default_env"
+        if not chosen and len(names) == 1:
+            chosen = names[0]
+        if not chosen:
+            raise ConfigError(
+                f"{self.file.name} has several environments ({', '.join(names)}) and none was "
+                "chosen",
+                hint="pass -e ENV, set DYNAFORM_ENV, or add `default_env:` to the project file",
+            )
+        if chosen not in names:
+            close = did_you_mean(chosen, names)
+            raise ConfigError(
+                f"environment {chosen!r} (from {origin}) is not in {self.file.name}; it has: "
+                + ", ".join(names),
+                hint=close or "pick one of those, or add it under `environments:`",
+            )
+        return chosen
+
+    def resolve(self, env: str) -> list[m.TableSpec]:
+        """Every table as it should be in ``env``; raises SchemaError on a broken rule."""
+        raw_env = self.environment(env)
+        pattern = self.naming(env)
+        defaults = raw_env.defaults.model_dump(exclude_none=True)
+        specs: list[m.TableSpec] = []
+        problems: list[Problem] = []
+        for logical, _table in self.tables.items():
+            source = self.sources[logical]
+            declared = source.located.data
+            for part in source.path:
+                declared = declared[part]
+            override_raw = raw_env.tables.get(logical)
+            override = override_raw.model_dump(exclude_none=True) if override_raw else {}
+            try:
+                merged = m.RawTable.model_validate(
+                    merged_table(_plain(defaults), declared, _plain(override))
+                )
+            except ValidationError as exc:
+                problems += from_validation_error(exc, source.located, source.path)
+                continue
+            name_pattern = merged.physical_name or pattern
+            physical = physical_name(name_pattern, self.name, env, logical)
+            tags = {**self.raw.tags, **raw_env.tags, **merged.tags, "environment": env}
+            specs.append(to_spec(logical, physical, merged, tags))
+        for finding in check_tables(specs):
+            source = self.sources[finding.table]
+            path = (*source.path, *finding.path)
+            problems.append(
+                Problem(
+                    source.located.file,
+                    source.located.line_of(path),
+                    ".".join(str(p) for p in path),
+                    finding.message,
+                    finding.fix,
+                )
+            )
+        if problems:
+            raise SchemaError(problems, self.directory)
+        return specs
+
+
+def _plain(value: Any) -> Any:
+    """Model dumps hold shorthand unions as dicts already; keep them JSON-like."""
+    return value
+
+
+def find_project_file(start: Path, explicit: Path | None = None) -> Path:
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(
+                f"project file {explicit} does not exist", hint="check the path given to -f/--file"
+            )
+        return explicit
+    here = start.resolve()
+    for directory in (here, *here.parents):
+        for name in PROJECT_FILE_NAMES:
+            if (directory / name).is_file():
+                return directory / name
+    raise ConfigError(
+        f"no dynaform.yaml in {here} or its parents",
+        hint="create one (see docs/project-file.md), or pass -f PATH",
+    )
+
+
+def _check_naming(located: Located, path: Path_, pattern: str) -> list[Problem]:
+    line = located.line_of(path)
+    where = ".".join(str(p) for p in path)
+    try:
+        used = placeholders(pattern)
+    except ValueError as exc:
+        return [
+            Problem(
+                located.file,
+                line,
+                where,
+                f"broken naming rule: {exc}",
+                "write placeholders as {project}, {env} and {table}",
+            )
+        ]
+    problems = []
+    unknown = sorted(used - PLACEHOLDERS)
+    if unknown:
+        problems.append(
+            Problem(
+                located.file,
+                line,
+                where,
+                f"unknown placeholder {{{unknown[0]}}}",
+                "use only {project}, {env} and {table}",
+            )
+        )
+    if "table" not in used:
+        problems.append(
+            Problem(
+                located.file,
+                line,
+                where,
+                "the naming rule lacks {table}, so every table would get the same name",
+                "add {table}",
+            )
+        )
+    return problems
+
+
+def load_project(file: Path) -> Project:
+    """Parse and validate the project file and its includes (no environment chosen yet)."""
+    file = file.resolve()
+    try:
+        located = parse(file)
+    except SourceError as exc:
+        raise SchemaError([Problem(exc.file, exc.line, "", exc.message)], file.parent) from exc
+    if not isinstance(located.data, dict):
+        raise SchemaError(
+            [
+                Problem(
+                    file,
+                    1,
+                    "",
+                    "the project file must be a mapping",
+                    "start with `project: <name>`",
+                )
+            ],
+            file.parent,
+        )
+    problems: list[Problem] = []
+    try:
+        raw = m.RawProject.model_validate(located.data)
+    except ValidationError as exc:
+        raise SchemaError(from_validation_error(exc, located), file.parent) from exc
+
+    tables = dict(raw.tables)
+    sources = {name: TableSource(located, ("tables", name)) for name in raw.tables}
+    for index, pattern in enumerate(raw.include):
+        matches = sorted(file.parent.glob(pattern))
+        if not matches:
+            problems.append(
+                Problem(
+                    file,
+                    located.line_of(("include", index)),
+                    f"include.{index}",
+                    f"{pattern!r} matches no file",
+                    "fix the pattern or remove it",
+                )
+            )
+        for match in matches:
+            problems += _load_include(match, tables, sources)
+
+    problems += _check_naming(located, ("naming",), raw.naming)
+    for env_name, env in raw.environments.items():
+        if env.naming is not None:
+            problems += _check_naming(located, ("environments", env_name, "naming"), env.naming)
+        for table in env.tables:
+            if table not in tables:
+                path = ("environments", env_name, "tables", table)
+                problems.append(
+                    Problem(
+                        file,
+                        located.line_of(path),
+                        ".".join(path),
+                        f"overrides table {table!r}, which is not declared",
+                        did_you_mean(table, tables)
+                        or "declare it under `tables:` or remove the override",
+                    )
+                )
+    if raw.default_env is not None and raw.default_env not in raw.environments:
+        problems.append(
+            Problem(
+                file,
+                located.line_of(("default_env",)),
+                "default_env",
+                f"{raw.default_env!r} is not an environment",
+                did_you_mean(raw.default_env, raw.environments) or "name one under `environments:`",
+            )
+        )
+    if problems:
+        raise SchemaError(problems, file.parent)
+    return Project(file=file, raw=raw, located=located, tables=tables, sources=sources)
+
+
+def _load_include(
+    path: Path, tables: dict[str, m.RawTable], sources: dict[str, TableSource]
+) -> list[Problem]:
+    try:
+        located = parse(path)
+    except SourceError as exc:
+        return [Problem(exc.file, exc.line, "", exc.message)]
+    if not isinstance(located.data, dict):
+        return [
+            Problem(
+                path,
+                1,
+                "",
+                "an included file maps table names to tables",
+                "write `<table>: {partition_key: ...}`",
+            )
+        ]
+    problems: list[Problem] = []
+    for name, body in located.data.items():
+        if name in tables:
+            problems.append(
+                Problem(
+                    path,
+                    located.line_of((name,)),
+                    name,
+                    "this table is declared twice",
+                    f"it is also in {sources[name].located.file.name}",
+                )
+            )
+            continue
+        try:
+            tables[name] = m.RawTable.model_validate(body)
+        except ValidationError as exc:
+            problems += from_validation_error(exc, located, (name,))
+            continue
+        sources[name] = TableSource(located, (name,))
+    return problems

@@ -1,0 +1,188 @@
+"""DynamoDB's own rules, checked before any call (pure).
+
+Each finding is (table, path inside the table's declaration, message, fix); the loader turns the
+path into ``file:line``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from dynaform.schema.model import KeyAttr, TableSpec
+
+NAME_RE = re.compile(r"[A-Za-z0-9_.\-]+")
+MAX_GSIS = 20
+MAX_LSIS = 5
+MAX_PROJECTED = 100  # non-key attributes projected, summed over all of a table's indexes
+MAX_TAGS = 50
+
+
+@dataclass(frozen=True)
+class Finding:
+    table: str
+    path: tuple[str | int, ...]
+    message: str
+    fix: str
+
+
+def check_name(kind: str, name: str) -> str | None:
+    if not 3 <= len(name) <= 255:
+        return f"{kind} name {name!r} has {len(name)} characters; DynamoDB allows 3 to 255"
+    if not NAME_RE.fullmatch(name):
+        return f"{kind} name {name!r} may only contain letters, digits, '_', '-' and '.'"
+    return None
+
+
+def _keys(spec: TableSpec) -> Iterator[tuple[tuple[str | int, ...], KeyAttr]]:
+    yield ("partition_key",), spec.partition_key
+    if spec.sort_key:
+        yield ("sort_key",), spec.sort_key
+    for gsi in spec.gsis:
+        yield ("indexes", gsi.name, "partition_key"), gsi.partition_key
+        if gsi.sort_key:
+            yield ("indexes", gsi.name, "sort_key"), gsi.sort_key
+    for lsi in spec.lsis:
+        yield ("local_indexes", lsi.name, "sort_key"), lsi.sort_key
+
+
+def check_table(spec: TableSpec) -> list[Finding]:
+    found: list[Finding] = []
+
+    def add(path: tuple[str | int, ...], message: str, fix: str) -> None:
+        found.append(Finding(spec.logical_name, path, message, fix))
+
+    problem = check_name("table", spec.name)
+    if problem:
+        add(("physical_name",), problem, "rename the table or change the naming rule")
+    if len(spec.gsis) > MAX_GSIS:
+        add(
+            ("indexes",),
+            f"{len(spec.gsis)} global indexes; DynamoDB allows {MAX_GSIS}",
+            "remove some, or ask AWS for a higher quota and split the change",
+        )
+    if len(spec.lsis) > MAX_LSIS:
+        add(
+            ("local_indexes",),
+            f"{len(spec.lsis)} local indexes; DynamoDB allows {MAX_LSIS}",
+            "remove some",
+        )
+    if spec.lsis and spec.sort_key is None:
+        add(
+            ("local_indexes",),
+            "local indexes need the table to have a sort key",
+            "add `sort_key:` to the table, or make these global indexes (`indexes:`)",
+        )
+    names: dict[str, str] = {}
+    for kind, section, index_names in (
+        ("index", "indexes", [g.name for g in spec.gsis]),
+        ("index", "local_indexes", [i.name for i in spec.lsis]),
+    ):
+        for name in index_names:
+            problem = check_name(kind, name)
+            if problem:
+                add((section, name), problem, "rename the index")
+            if name in names:
+                add(
+                    (section, name),
+                    f"index name {name!r} is used twice",
+                    "give each index of a table its own name",
+                )
+            names[name] = section
+
+    seen: dict[str, tuple[str, tuple[str | int, ...]]] = {}
+    for path, key in _keys(spec):
+        first = seen.get(key.name)
+        if first and first[0] != key.type:
+            where = ".".join(str(p) for p in first[1])
+            add(
+                path,
+                f"attribute {key.name!r} is type {key.type} here but {first[0]} at {where}",
+                "an attribute has one type across the table and its indexes",
+            )
+        seen.setdefault(key.name, (key.type, path))
+    key_names = {key.name for _, key in _keys(spec)}
+
+    projected: set[str] = set()
+    for section, index_name, projection in [
+        *(("indexes", g.name, g.projection) for g in spec.gsis),
+        *(("local_indexes", i.name, i.projection) for i in spec.lsis),
+    ]:
+        if len(set(projection.non_key)) != len(projection.non_key):
+            add(
+                (section, index_name, "projection"),
+                "an attribute is listed twice in include",
+                "list each attribute once",
+            )
+        clash = sorted(set(projection.non_key) & key_names)
+        if clash:
+            add(
+                (section, index_name, "projection"),
+                f"include lists key attribute(s) {', '.join(clash)}, which are always projected",
+                "remove them from include",
+            )
+        projected |= set(projection.non_key)
+    if len(projected) > MAX_PROJECTED:
+        add(
+            ("indexes",),
+            f"{len(projected)} distinct attributes in include projections; "
+            f"DynamoDB allows {MAX_PROJECTED} per table",
+            "project fewer, or use `all`",
+        )
+
+    provisioned = spec.billing.mode == "PROVISIONED"
+    for gsi in spec.gsis:
+        path = ("indexes", gsi.name)
+        if provisioned and gsi.throughput is None:
+            add(
+                path,
+                "the table is provisioned, so this index needs capacity",
+                "add `read: N` and `write: N` to the index",
+            )
+        elif provisioned and gsi.throughput and not (gsi.throughput.read and gsi.throughput.write):
+            add(path, "an index needs both read and write capacity", "add the missing one")
+        if not provisioned and gsi.throughput is not None:
+            add(
+                path,
+                "read/write capacity is only for provisioned tables",
+                "remove read/write, or use max_read/max_write to cap on-demand throughput",
+            )
+        if provisioned and gsi.on_demand is not None:
+            add(
+                path,
+                "max_read/max_write apply to on-demand tables only",
+                "remove them, or set the table's billing to on_demand",
+            )
+    if spec.ttl is not None and not 1 <= len(spec.ttl) <= 255:
+        add(("ttl",), "the TTL attribute name must have 1 to 255 characters", "fix the name")
+
+    tags = spec.tags
+    if len(tags) > MAX_TAGS:
+        add(("tags",), f"{len(tags)} tags; DynamoDB allows {MAX_TAGS}", "drop some tags")
+    for tag, value in tags.items():
+        if tag.lower().startswith("aws:"):
+            add(("tags", tag), f"tag key {tag!r} uses the reserved prefix aws:", "rename it")
+        if not 1 <= len(tag) <= 128:
+            add(("tags", tag), "tag keys have 1 to 128 characters", "shorten it")
+        if len(value) > 256:
+            add(("tags", tag), "tag values have at most 256 characters", "shorten it")
+    return found
+
+
+def check_tables(specs: Sequence[TableSpec]) -> list[Finding]:
+    found = [finding for spec in specs for finding in check_table(spec)]
+    owners: dict[str, str] = {}
+    for spec in specs:
+        other = owners.get(spec.name)
+        if other is not None:
+            found.append(
+                Finding(
+                    spec.logical_name,
+                    ("physical_name",),
+                    f"physical name {spec.name!r} is also table {other!r}'s",
+                    "give one of them its own physical_name",
+                )
+            )
+        owners[spec.name] = spec.logical_name
+    return found
