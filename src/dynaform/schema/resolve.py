@@ -48,7 +48,7 @@ def _projection(value: m.ProjectionField) -> m.Projection:
     if value == "keys_only":
         return m.Projection(type="KEYS_ONLY")
     assert isinstance(value, m.RawInclude)
-    return m.Projection(type="INCLUDE", non_key=tuple(value.include))
+    return m.Projection(type="INCLUDE", non_key=tuple(sorted(value.include)))
 
 
 def _billing(value: m.BillingField) -> m.Billing:

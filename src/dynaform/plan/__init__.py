@@ -1,0 +1,1 @@
+"""Planning: pure diff of declared vs live tables, step ordering and rendering."""
