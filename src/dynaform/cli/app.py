@@ -11,6 +11,7 @@ import typer
 from dynaform import __version__
 from dynaform.cli import local as local_cli
 from dynaform.cli import status as status_cli
+from dynaform.cli import tables as tables_cli
 from dynaform.cli.argv import hoist_global_options
 from dynaform.cli.context import AppState
 from dynaform.cli.output import print_error
@@ -28,6 +29,10 @@ app = typer.Typer(
 )
 app.add_typer(local_cli.app, name="local")
 app.command("status")(status_cli.status)
+app.command("plan")(tables_cli.plan)
+app.command("apply")(tables_cli.apply)
+app.command("destroy")(tables_cli.destroy)
+app.command("describe")(tables_cli.describe)
 
 
 def _version(value: bool) -> None:
@@ -39,6 +44,12 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
+    env: str | None = typer.Option(
+        None,
+        "--env",
+        "-e",
+        help="Environment from dynaform.yaml (else $DYNAFORM_ENV, default_env).",
+    ),
     file: Path | None = typer.Option(
         None, "--file", "-f", help="Project file (default: ./dynaform.yaml, searched upwards)."
     ),
@@ -64,6 +75,7 @@ def root(
         json=json_output,
         yes=yes,
         verbose=verbose,
+        env_flag=env,
     )
 
 

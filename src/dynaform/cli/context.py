@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import typer
 
+from dynaform.api import Connection, connect, local_endpoint
 from dynaform.cli.output import say
 from dynaform.errors import ConfigError
 from dynaform.local import engine
 from dynaform.local.paths import find_project_dir, local_state_dir
+from dynaform.schema.load import Project, find_project_file, load_project
 from dynaform.settings import Flags, Settings, resolve_settings
 
 
@@ -22,6 +24,27 @@ class AppState:
     json: bool
     yes: bool
     verbose: bool
+    env_flag: str | None = None
+    _project: Project | None = field(default=None, repr=False)
+
+    def project(self) -> Project:
+        """The project file, loaded and validated once per command."""
+        if self._project is None:
+            self._project = load_project(find_project_file(Path.cwd(), self.project_file))
+        return self._project
+
+    def has_project(self) -> bool:
+        try:
+            find_project_file(Path.cwd(), self.project_file)
+        except ConfigError:
+            return False
+        return True
+
+    def env(self, project: Project) -> str:
+        return project.select_environment(self.env_flag, os.environ)
+
+    def connect(self, project: Project, env: str) -> Connection:
+        return connect(project, env, self.flags, local_port=default_port(), report=say)
 
     def settings(self) -> Settings:
         return resolve_settings(self.flags, os.environ)
@@ -38,12 +61,7 @@ class AppState:
         """The endpoint to call; for the managed engine, start it first when it is down."""
         if not settings.use_local_engine:
             return settings.endpoint_url
-        current = engine.status(self.state_dir)
-        if current.running and current.record is not None:
-            return current.record.endpoint_url
-        say("starting the local engine (dynaform local start) …")
-        started = engine.start(self.state_dir, port=default_port(), report=say)
-        return started.record.endpoint_url
+        return local_endpoint(self.project_dir, default_port(), report=say)
 
 
 def default_port() -> int:
