@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
@@ -19,7 +18,7 @@ from dynaform.schema import model as m
 from dynaform.schema.problems import Problem, SchemaError, did_you_mean, from_validation_error
 from dynaform.schema.resolve import PLACEHOLDERS, merged_table, physical_name, placeholders, to_spec
 from dynaform.schema.source import Located, Path_, SourceError, parse
-from dynaform.schema.validate import check_tables
+from dynaform.schema.validate import check_tables, check_tags
 from dynaform.settings import Target
 
 
@@ -102,10 +101,16 @@ class Project:
                 declared = declared[part]
             override_raw = raw_env.tables.get(logical)
             override = override_raw.model_dump(exclude_none=True) if override_raw else {}
+            combined = merged_table(declared, defaults=defaults, override=override)
+            if combined.get("billing") == "on_demand" and isinstance(declared.get("billing"), dict):
+                # An environment switched a provisioned table to on demand: its indexes'
+                # capacities no longer apply (rather than repeating every index in the override).
+                combined["indexes"] = {
+                    name: {k: v for k, v in gsi.items() if k not in {"read", "write"}}
+                    for name, gsi in combined.get("indexes", {}).items()
+                }
             try:
-                merged = m.RawTable.model_validate(
-                    merged_table(_plain(defaults), declared, _plain(override))
-                )
+                merged = m.RawTable.model_validate(combined)
             except ValidationError as exc:
                 problems += from_validation_error(exc, source.located, source.path)
                 continue
@@ -128,11 +133,6 @@ class Project:
         if problems:
             raise SchemaError(problems, self.directory)
         return specs
-
-
-def _plain(value: Any) -> Any:
-    """Model dumps hold shorthand unions as dicts already; keep them JSON-like."""
-    return value
 
 
 def find_project_file(start: Path, explicit: Path | None = None) -> Path:
@@ -193,6 +193,19 @@ def _check_naming(located: Located, path: Path_, pattern: str) -> list[Problem]:
     return problems
 
 
+def _tag_problems(located: Located, path: Path_, tags: Mapping[str, str]) -> list[Problem]:
+    return [
+        Problem(
+            located.file,
+            located.line_of((*path, key)),
+            ".".join(map(str, (*path, key))),
+            message,
+            fix,
+        )
+        for key, message, fix in check_tags(tags)
+    ]
+
+
 def load_project(file: Path) -> Project:
     """Parse and validate the project file and its includes (no environment chosen yet)."""
     file = file.resolve()
@@ -237,7 +250,15 @@ def load_project(file: Path) -> Project:
             problems += _load_include(match, tables, sources)
 
     problems += _check_naming(located, ("naming",), raw.naming)
+    problems += _tag_problems(located, ("tags",), raw.tags)
+    for name, declared_table in tables.items():
+        source = sources[name]
+        problems += _tag_problems(source.located, (*source.path, "tags"), declared_table.tags)
     for env_name, env in raw.environments.items():
+        problems += _tag_problems(located, ("environments", env_name, "tags"), env.tags)
+        for table_name, override in env.tables.items():
+            tag_path = ("environments", env_name, "tables", table_name, "tags")
+            problems += _tag_problems(located, tag_path, override.tags or {})
         if env.naming is not None:
             problems += _check_naming(located, ("environments", env_name, "naming"), env.naming)
         for table in env.tables:

@@ -7,7 +7,7 @@ path into ``file:line``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from dynaform.schema.model import KeyAttr, TableSpec
@@ -157,16 +157,21 @@ def check_table(spec: TableSpec) -> list[Finding]:
     if spec.ttl is not None and not 1 <= len(spec.ttl) <= 255:
         add(("ttl",), "the TTL attribute name must have 1 to 255 characters", "fix the name")
 
-    tags = spec.tags
-    if len(tags) > MAX_TAGS:
-        add(("tags",), f"{len(tags)} tags; DynamoDB allows {MAX_TAGS}", "drop some tags")
+    if len(spec.tags) > MAX_TAGS:
+        add(("tags",), f"{len(spec.tags)} tags; DynamoDB allows {MAX_TAGS}", "drop some tags")
+    return found
+
+
+def check_tags(tags: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    """(tag key, message, fix) for each tag DynamoDB would refuse."""
+    found = []
     for tag, value in tags.items():
         if tag.lower().startswith("aws:"):
-            add(("tags", tag), f"tag key {tag!r} uses the reserved prefix aws:", "rename it")
+            found.append((tag, f"tag key {tag!r} uses the reserved prefix aws:", "rename it"))
         if not 1 <= len(tag) <= 128:
-            add(("tags", tag), "tag keys have 1 to 128 characters", "shorten it")
+            found.append((tag, "tag keys have 1 to 128 characters", "shorten it"))
         if len(value) > 256:
-            add(("tags", tag), "tag values have at most 256 characters", "shorten it")
+            found.append((tag, "tag values have at most 256 characters", "shorten it"))
     return found
 
 
