@@ -32,6 +32,10 @@ DYNAMODB_LOCAL = Capabilities(
 )
 
 
+# moto accepts TableClass and OnDemandThroughput but does not report them back.
+MOTO = Capabilities("moto", table_class=False, on_demand_limits=False)
+
+
 def detect(client: DynamoDBClient, endpoint_url: str | None) -> Capabilities:
     """AWS itself when no endpoint is set; otherwise ask the endpoint (two cheap calls)."""
     if endpoint_url is None:
@@ -49,9 +53,9 @@ def detect(client: DynamoDBClient, endpoint_url: str | None) -> Capabilities:
     except Exception as exc:
         raise translate_error(exc, endpoint_url) from exc
     server = _server_header(client)
-    return Capabilities(
-        "moto" if "werkzeug" in server.lower() else "unknown", pitr=_has_pitr(client)
-    )
+    if "werkzeug" in server.lower():
+        return MOTO
+    return Capabilities("unknown", pitr=_has_pitr(client))
 
 
 def _has_pitr(client: DynamoDBClient) -> bool:

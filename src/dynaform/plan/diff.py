@@ -85,6 +85,21 @@ def sse_text(sse: Sse) -> str:
     return f"kms {sse.kms_key}" if sse.kind == "kms" else sse.kind.replace("_", " ")
 
 
+def sse_equivalent(desired: Sse, live: Sse) -> bool:
+    """DescribeTable reports a KMS key by ARN only: an AWS-managed key and a customer key look
+    alike, and an alias cannot be resolved without KMS. Compare what can be compared."""
+    if desired.kind == "aws_owned" or live.kind == "aws_owned":
+        return desired.kind == live.kind
+    if desired.kind == "aws_managed" or live.kind == "aws_managed":
+        return True
+    wanted, actual = desired.kms_key or "", live.kms_key or ""
+    if wanted.startswith("arn:") and actual.startswith("arn:"):
+        return wanted == actual
+    if wanted.startswith("alias/"):
+        return True
+    return actual.endswith(wanted)
+
+
 def _on_off(value: object) -> str:
     if value is None or value is False:
         return "off"
@@ -206,7 +221,12 @@ def _simple_changes(desired: TableSpec, live: TableSpec) -> list[FieldChange]:
             if live.stream and desired.stream
             else "",
         ),
-        ("encryption", sse_text(live.sse), sse_text(desired.sse), ""),
+        (
+            "encryption",
+            sse_text(live.sse),
+            sse_text(live.sse if sse_equivalent(desired.sse, live.sse) else desired.sse),
+            "",
+        ),
         (
             "ttl",
             live.ttl,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from dynaform.aws.capabilities import Capabilities
-from dynaform.plan.diff import Change, gsi_text
+from dynaform.plan.diff import Change, gsi_text, sse_equivalent
 from dynaform.schema.model import Billing, Gsi, KeyAttr, Lsi, Projection, Sse, TableSpec
 
 Wait = Literal["ready", "gone", "none"]
@@ -287,7 +287,7 @@ def update_steps(change: Change, caps: Capabilities) -> list[Step]:
                     StreamSpecification={"StreamEnabled": True, "StreamViewType": new.stream},
                 )
             )
-    if caps.sse and new.sse != old.sse:
+    if caps.sse and not sse_equivalent(new.sse, old.sse):
         steps.append(_update(name, "change encryption", SSESpecification=_sse(new.sse)))
     if new.ttl != old.ttl:
         if old.ttl:
