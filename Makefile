@@ -14,8 +14,19 @@ lint: setup
 test: lint
 	$(VENV)/pytest
 
+# The demo engine runs from the repository root; the examples point at it through the standard
+# AWS_ENDPOINT_URL variable (it outranks their `target: local`).
+DEMO_ENV := AWS_ENDPOINT_URL=http://localhost:$${DYNAFORM_LOCAL_PORT:-8000}
+CAL := -f examples/calendar/dynaform.yaml
+
 demo: setup
 	$(VENV)/dynaform local start
+	$(DEMO_ENV) $(VENV)/dynaform $(CAL) plan
+	$(DEMO_ENV) $(VENV)/dynaform $(CAL) apply --yes
+	$(DEMO_ENV) $(VENV)/dynaform $(CAL) plan --detailed-exitcode
+	for example in expenses vishmaker items; do \
+	  $(DEMO_ENV) $(VENV)/dynaform -f examples/$$example/dynaform.yaml apply --yes > /dev/null || exit 1; \
+	done
 	$(VENV)/dynaform --local status
 	@echo "The local engine keeps running: stop it with '$(VENV)/dynaform local stop'."
 

@@ -5,6 +5,8 @@
 2. Failing against a dead endpoint: `dynaform status` (a CLI process) vs a boto3 client with
    its default settings vs a bare TCP connect.
 3. Listing 50 tables with their status and size: dynaform's overview vs a boto3 loop.
+4. `plan` of a 50-table project with nothing to change (target < 2 s): the API in-process,
+   and the CLI as a process (Python start-up and imports included).
 
 Run with `make bench`; results are printed as a table (nothing is asserted).
 """
@@ -25,6 +27,7 @@ from pathlib import Path
 
 import boto3
 
+from dynaform import api
 from dynaform.aws.client import client_config, dynamodb_client
 from dynaform.aws.overview import check_connection, describe_tables, list_table_names
 from dynaform.local import engine
@@ -187,6 +190,49 @@ def bench_overview(endpoint_url: str, count: int = 50) -> None:
     ROWS.append((f"overview of {count} tables (vs boto3 loop)", f"{ours:.2f}s", f"{loop:.2f}s"))
 
 
+def bench_plan(endpoint_url: str, count: int = 50) -> None:
+    """Plan time for a 50-table project that is already applied (the common case: no changes)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "dynaform.yaml"
+        tables = "".join(
+            f"  t{i:02d}:\n    partition_key: PK\n    sort_key: SK\n    ttl: ttl\n"
+            f"    indexes:\n      byA: {{partition_key: a}}\n      byB: {{partition_key: b}}\n"
+            for i in range(count)
+        )
+        path.write_text(
+            f"project: bench\nenvironments:\n  dev: {{target: local}}\ntables:\n{tables}"
+        )
+        project = api.load_project(path)
+        settings = Settings(
+            endpoint_url=endpoint_url, region="us-east-1", profile=None, use_local_engine=False
+        )
+        conn = api.connect_settings(settings, endpoint_url)
+        api.apply(conn, api.plan(project, "dev", conn))
+        began = time.perf_counter()
+        result = api.plan(project, "dev", conn)
+        in_process = time.perf_counter() - began
+        assert not result.has_changes
+        began = time.perf_counter()
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "dynaform",
+                "-f",
+                str(path),
+                "--endpoint-url",
+                endpoint_url,
+                "plan",
+                "--detailed-exitcode",
+            ],
+            capture_output=True,
+            text=True,
+        )
+        cli = time.perf_counter() - began
+        assert done.returncode == 0, done.stderr
+    ROWS.append((f"plan, {count} tables (API / CLI process)", f"{in_process:.2f}s", f"{cli:.2f}s"))
+
+
 def main() -> None:
     bench_start()
     bench_dead_endpoint()
@@ -195,6 +241,7 @@ def main() -> None:
         started = engine.start(state, port=engine.free_port(), in_memory=True)
         try:
             bench_overview(started.record.endpoint_url)
+            bench_plan(started.record.endpoint_url)
         finally:
             engine.stop(state)
     width = max(len(row[0]) for row in ROWS)

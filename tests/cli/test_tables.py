@@ -264,3 +264,19 @@ def test_plan_json_and_environment_after_the_command(
     assert data["env"] == "test" and data["changes"][0]["table"] == f"{name}-test-main"
     missing = df(path, "plan")
     assert missing.code == 1 and "several environments (dev, test)" in missing.stderr
+
+
+def test_status_compares_the_project_with_what_is_deployed(
+    df: Any, ddb: Any, tmp_path: Path, table_name: Any
+) -> None:
+    name = table_name("status")
+    path = project_file(tmp_path, name, "a: {partition_key: PK}\nb: {partition_key: PK}\n")
+    assert df(path, "apply", "--yes", "--table", "a").code == 0
+    path.write_text(
+        path.read_text().replace("a: {partition_key: PK}", "a: {partition_key: PK, ttl: exp}")
+    )
+    shown = df(path, "status", "--json")
+    assert shown.code == 0, shown.stderr
+    report = json.loads(shown.stdout)["project"]
+    assert report["env"] == "dev"
+    assert report["tables"] == {f"{name}-dev-a": "drifted: ttl", f"{name}-dev-b": "missing"}

@@ -14,7 +14,7 @@ from dynaform.errors import ConfigError
 from dynaform.local import engine
 from dynaform.local.paths import find_project_dir, local_state_dir
 from dynaform.schema.load import Project, find_project_file, load_project
-from dynaform.settings import Flags, Settings, resolve_settings
+from dynaform.settings import Flags, Settings, Target, resolve_settings
 
 
 @dataclass
@@ -46,8 +46,20 @@ class AppState:
     def connect(self, project: Project, env: str) -> Connection:
         return connect(project, env, self.flags, local_port=default_port(), report=say)
 
-    def settings(self) -> Settings:
-        return resolve_settings(self.flags, os.environ)
+    def settings(self, target: Target | None = None) -> Settings:
+        return resolve_settings(self.flags, os.environ, target)
+
+    def optional_project(self) -> tuple[Project | None, str | None]:
+        """The project and environment when there is a project file; the environment is None
+        when it cannot be chosen (several and none named)."""
+        if not self.has_project():
+            return None, None
+        project = self.project()
+        try:
+            return project, self.env(project)
+        except ConfigError as exc:
+            say(f"[dim]{exc.message}; {exc.hint}[/]")
+            return project, None
 
     @property
     def project_dir(self) -> Path:

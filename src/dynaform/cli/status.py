@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
 import typer
 from rich.table import Table
 
+from dynaform import api
 from dynaform.aws.client import client_config, dynamodb_client, where
 from dynaform.aws.overview import check_connection, describe_tables, list_table_names
 from dynaform.cli.context import state
 from dynaform.cli.output import human_bytes, out, print_json
+from dynaform.schema.load import Project
+from dynaform.settings import Settings
 
 
 def status(ctx: typer.Context) -> None:
@@ -22,7 +26,8 @@ def status(ctx: typer.Context) -> None:
     Example: dynaform --endpoint-url http://localhost:8000 status
     """
     app = state(ctx)
-    settings = app.settings()
+    project, env = app.optional_project()
+    settings = app.settings(project.target(env) if project and env else None)
     endpoint = app.endpoint_url(settings)
     target = where(settings, endpoint)
     # One attempt and short timeouts: a dead endpoint must fail within seconds.
@@ -32,6 +37,7 @@ def status(ctx: typer.Context) -> None:
     latency = check_connection(probe, target)
     client = dynamodb_client(settings, endpoint)
     tables = describe_tables(client, list_table_names(client, target), target)
+    declared = project_report(project, env, settings, endpoint) if project and env else None
 
     if app.json:
         print_json(
@@ -41,6 +47,7 @@ def status(ctx: typer.Context) -> None:
                 "reachable": True,
                 "latency_ms": round(latency * 1000, 1),
                 "tables": [asdict(t) for t in tables],
+                "project": declared,
             }
         )
         return
@@ -55,9 +62,11 @@ def status(ctx: typer.Context) -> None:
         f"[green]connected[/] in {latency * 1000:.0f} ms; {len(tables)} table(s)", markup=True
     )
     if not tables:
+        if declared is not None:
+            _print_declared(declared)
         return
     grid = Table(show_edge=False, header_style="bold")
-    grid.add_column("table")
+    grid.add_column("table", min_width=max(len(t.name) for t in tables) + 2)
     grid.add_column("status")
     grid.add_column("items", justify="right")
     grid.add_column("size", justify="right")
@@ -74,5 +83,29 @@ def status(ctx: typer.Context) -> None:
             str(t.indexes),
         )
     out.print(grid)
+    if declared is not None:
+        _print_declared(declared)
     if endpoint is None:
         out.print("[dim]item counts and sizes are refreshed by AWS about every six hours[/]")
+
+
+def project_report(
+    project: Project, env: str, settings: Settings, endpoint: str | None
+) -> dict[str, Any]:
+    """Which declared tables exist, are missing, or drifted from the file (reads only)."""
+    conn = api.connect_settings(settings, endpoint)
+    result = api.plan(project, env, conn)
+    states = {name: "in sync" for name in result.diff.unchanged}
+    for change in result.changes:
+        states[change.table] = {
+            "create": "missing",
+            "table-rebuild": "drifted: keys differ (rebuild needed)",
+        }.get(change.kind, f"drifted: {', '.join(sorted(change.field_names()))}")
+    return {"project": project.name, "env": env, "tables": states}
+
+
+def _print_declared(report: dict[str, Any]) -> None:
+    out.print(f"[bold]{report['project']} / {report['env']}[/] (dynaform.yaml):", markup=True)
+    for name, text in report["tables"].items():
+        colour = "green" if text == "in sync" else "yellow" if text == "missing" else "red"
+        out.print(f"  {name:<40} [{colour}]{text}[/]", markup=True)
