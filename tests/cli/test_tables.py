@@ -280,3 +280,37 @@ def test_status_compares_the_project_with_what_is_deployed(
     report = json.loads(shown.stdout)["project"]
     assert report["env"] == "dev"
     assert report["tables"] == {f"{name}-dev-a": "drifted: ttl", f"{name}-dev-b": "missing"}
+
+
+def test_an_interrupted_apply_resumes(df: Any, ddb: Any, tmp_path: Path, table_name: Any) -> None:
+    """As if apply was killed right after starting the first of two index builds: the next
+    apply waits for that build, then makes the second index."""
+    name = table_name("resume")
+    path = project_file(tmp_path, name, "main: {partition_key: PK}\n")
+    assert df(path, "apply", "--yes").code == 0
+    table = f"{name}-dev-main"
+    ddb.update_table(
+        TableName=table,
+        AttributeDefinitions=[{"AttributeName": "a", "AttributeType": "S"}],
+        GlobalSecondaryIndexUpdates=[
+            {
+                "Create": {
+                    "IndexName": "byA",
+                    "KeySchema": [{"AttributeName": "a", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            }
+        ],
+    )
+    path.write_text(
+        path.read_text().replace(
+            "{partition_key: PK}",
+            "{partition_key: PK, indexes: {byA: {partition_key: a}, byB: {partition_key: b}}}",
+        )
+    )
+    resumed = df(path, "apply", "--yes")
+    assert resumed.code == 0, resumed.stderr
+    assert "[1/1]" in resumed.stderr and "create index byB" in resumed.stderr
+    described = ddb.describe_table(TableName=table)["Table"]
+    assert sorted(g["IndexName"] for g in described["GlobalSecondaryIndexes"]) == ["byA", "byB"]
+    assert df(path, "plan", "--detailed-exitcode").code == 0
