@@ -121,6 +121,19 @@ def _fail_time(call: Callable[[], object], cap: float) -> str:
     return f"{outcome[0]:.2f}s" if outcome else f"> {cap:.0f}s (gave up)"
 
 
+def _probe_vs_boto3(label: str, url: str) -> None:
+    settings = Settings(endpoint_url=url, region="us-east-1", profile=None, use_local_engine=False)
+    config = client_config(attempts=1, connect_timeout=2, read_timeout=3)
+    probe = dynamodb_client(settings, config=config)
+    ROWS.append(
+        (
+            label,
+            _fail_time(lambda: check_connection(probe, url), 30),
+            _fail_time(lambda: _boto3_default(url).list_tables(), 30),
+        )
+    )
+
+
 def bench_dead_endpoint() -> None:
     refused = f"http://localhost:{engine.free_port()}"
     began = time.perf_counter()
@@ -133,35 +146,13 @@ def bench_dead_endpoint() -> None:
     assert done.returncode == 1, done.stderr
     ROWS.append(("closed port: `dynaform status` process", f"{cli:.2f}s", "-"))
 
-    settings = Settings(
-        endpoint_url=refused, region="us-east-1", profile=None, use_local_engine=False
-    )
-    probe = dynamodb_client(
-        settings, config=client_config(attempts=1, connect_timeout=2, read_timeout=3)
-    )
-    ROWS.append(
-        (
-            "closed port: probe vs boto3 defaults",
-            _fail_time(lambda: check_connection(probe, refused), 30),
-            _fail_time(lambda: _boto3_default(refused).list_tables(), 30),
-        )
-    )
-
+    _probe_vs_boto3("closed port: probe vs boto3 defaults", refused)
     # An endpoint that accepts connections and never answers (a hung proxy, a stopped VM).
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen(64)
-    url = f"http://127.0.0.1:{silent.getsockname()[1]}"
-    settings = Settings(endpoint_url=url, region="us-east-1", profile=None, use_local_engine=False)
-    probe = dynamodb_client(
-        settings, config=client_config(attempts=1, connect_timeout=2, read_timeout=3)
-    )
-    ROWS.append(
-        (
-            "silent endpoint: probe vs boto3 defaults",
-            _fail_time(lambda: check_connection(probe, url), 30),
-            _fail_time(lambda: _boto3_default(url).list_tables(), 30),
-        )
+    _probe_vs_boto3(
+        "silent endpoint: probe vs boto3 defaults", f"http://127.0.0.1:{silent.getsockname()[1]}"
     )
     silent.close()
 
