@@ -35,9 +35,20 @@ def parse_java_major(version_output: str) -> int | None:
     return first
 
 
+_found: dict[tuple[str | None, str | None], Java] = {}
+
+
 def find_java(environ: Mapping[str, str] | None = None) -> Java:
-    """The java executable from ``$JAVA_HOME`` or ``PATH``; raises with how to get one."""
+    """The java executable from ``$JAVA_HOME`` or ``PATH``; raises with how to get one.
+    Remembered per (JAVA_HOME, PATH): asking `java -version` costs a JVM start."""
     env = os.environ if environ is None else environ
+    key = (env.get("JAVA_HOME"), env.get("PATH"))
+    if key not in _found:
+        _found[key] = _search(env)
+    return _found[key]
+
+
+def _search(env: Mapping[str, str]) -> Java:
     candidates: list[Path] = []
     java_home = env.get("JAVA_HOME")
     if java_home:
