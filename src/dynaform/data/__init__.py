@@ -1,0 +1,1 @@
+"""The data plane: codec, raw wire client, bulk writer and reader, files, resumable operations."""
