@@ -6,6 +6,7 @@ from typing import Any
 
 import botocore.session
 from botocore.config import Config
+from botocore.credentials import Credentials
 from botocore.exceptions import (
     ClientError,
     ConnectionClosedError,
@@ -93,8 +94,7 @@ def dynamodb_client(
         "endpoint_url": endpoint,
         "config": config or client_config(),
     }
-    local = settings.use_local_engine or settings.is_loopback
-    if local and not settings.access_key_id and not settings.profile:
+    if needs_placeholder_credentials(settings, endpoint):
         kwargs["aws_access_key_id"] = LOCAL_ACCESS_KEY
         kwargs["aws_secret_access_key"] = LOCAL_SECRET_KEY
     try:
@@ -103,6 +103,22 @@ def dynamodb_client(
         raise ConfigError("no AWS region configured", hint="pass --region") from exc
     except ValueError as exc:
         raise ConfigError(f"cannot build a DynamoDB client: {exc}") from exc
+
+
+def needs_placeholder_credentials(settings: Settings, endpoint_url: str | None) -> bool:
+    """A local engine and no credentials configured: use the placeholder key."""
+    local = settings.use_local_engine or settings.is_loopback or is_loopback_url(endpoint_url)
+    return local and not settings.access_key_id and not settings.profile
+
+
+def credentials_for(settings: Settings, endpoint_url: str | None = None) -> Credentials:
+    """The credentials a client for these settings signs with (botocore's chain)."""
+    if needs_placeholder_credentials(settings, endpoint_url):
+        return Credentials(LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY)
+    found = make_session(settings).get_credentials()
+    if found is None:
+        raise translate_error(NoCredentialsError(), where(settings, endpoint_url))
+    return found
 
 
 def where(settings: Settings, endpoint_url: str | None = None) -> str:
