@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from dynaform import __version__
+from dynaform.cli import data as data_cli
 from dynaform.cli import local as local_cli
 from dynaform.cli import status as status_cli
 from dynaform.cli import tables as tables_cli
@@ -28,6 +29,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(local_cli.app, name="local")
+app.add_typer(data_cli.app, name="data")
 app.command("status")(status_cli.status)
 app.command("plan")(tables_cli.plan)
 app.command("apply")(tables_cli.apply)
