@@ -9,15 +9,14 @@ reads either. Numbers are exact: int and Decimal, never float unless asked for
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Mapping, Set
-from decimal import Context, Decimal, Inexact, InvalidOperation, Rounded
+from collections.abc import Mapping, Set
+from decimal import Decimal
 from typing import Any
 
 AttributeValue = dict[str, Any]
 Item = dict[str, AttributeValue]
 
 # DynamoDB numbers: up to 38 significant digits, magnitude 1E-130 to 9.99…E+125.
-NUMBER_CONTEXT = Context(Emin=-130, Emax=125, prec=38, traps=[InvalidOperation, Inexact, Rounded])
 
 
 class CodecError(ValueError):
@@ -26,22 +25,42 @@ class CodecError(ValueError):
     def __init__(self, path: str, message: str) -> None:
         super().__init__(f"{path or '(item)'}: {message}")
         self.path = path
+        self.message = message
+
+    def within(self, key: str | int) -> CodecError:
+        """The same error one level up (paths are built only when something is wrong)."""
+        if isinstance(key, int):
+            path = f"[{key}]" + (
+                self.path if self.path.startswith("[") or not self.path else "." + self.path
+            )
+        else:
+            path = key + (
+                self.path if self.path.startswith("[") or not self.path else "." + self.path
+            )
+        return CodecError(path, self.message)
 
 
-def _join(path: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{path}[{key}]"
-    return f"{path}.{key}" if path else key
+_MAX_INT = 10**38
+
+
+def _decimal_text(value: Decimal) -> str:
+    text = str(value)
+    # At most 38 characters means at most 38 digits: only the range is left to check.
+    if len(text) <= 38 and value.is_finite() and (not value or -130 <= value.adjusted() <= 125):
+        return text
+    return number_text(value)
 
 
 def number_text(value: int | Decimal, path: str = "") -> str:
     """The exact text of a number DynamoDB accepts; raises CodecError otherwise."""
+    if type(value) is int and -_MAX_INT < value < _MAX_INT:  # the common case, cheaply
+        return str(value)
     if isinstance(value, bool):
         raise CodecError(path, "booleans are not numbers")
     if isinstance(value, int):
         text = str(value)
-        digits = len(text.lstrip("-").rstrip("0")) or 1
-        if digits > 38 or len(text.lstrip("-")) > 126:
+        significant_int = len(text.lstrip("-").rstrip("0")) or 1
+        if significant_int > 38 or len(text.lstrip("-")) > 126:
             raise CodecError(
                 path,
                 f"{text[:20]}… has more than 38 significant digits or is too large for DynamoDB",
@@ -49,112 +68,128 @@ def number_text(value: int | Decimal, path: str = "") -> str:
         return text
     if not value.is_finite():
         raise CodecError(path, f"{value} is not a number DynamoDB can store")
+    digits = value.as_tuple().digits
+    significant = len(digits)
+    while significant > 1 and digits[significant - 1] == 0:  # trailing zeros are not significant
+        significant -= 1
     if value and not (Decimal("1E-130") <= abs(value) < Decimal("1E+126")):
         raise CodecError(path, f"{value} is out of DynamoDB's number range (1E-130 to 1E+126)")
-    try:
-        NUMBER_CONTEXT.create_decimal(value)
-    except (Inexact, Rounded) as exc:
-        raise CodecError(path, f"{value} has more than 38 significant digits") from exc
-    except InvalidOperation as exc:
-        raise CodecError(path, f"{value} is out of DynamoDB's number range") from exc
+    if significant > 38:
+        raise CodecError(path, f"{value} has more than 38 significant digits")
     return str(value)
 
 
 class Encoder:
-    """Reusable marshaller; options fixed once so the hot path does no option checks."""
+    """Reusable marshaller. The hot path checks exact types in order of frequency and builds
+    error paths only when a value is refused."""
 
     def __init__(self, *, binary: type = str, allow_float: bool = False) -> None:
         self.binary_as_text = binary is str
         self.allow_float = allow_float
-        self._by_type: dict[type, Callable[[Any, str], AttributeValue]] = {
-            str: lambda v, p: {"S": v},
-            bool: lambda v, p: {"BOOL": v},
-            int: lambda v, p: {"N": number_text(v, p)},
-            Decimal: lambda v, p: {"N": number_text(v, p)},
-            type(None): lambda v, p: {"NULL": True},
-            bytes: self._binary,
-            bytearray: self._binary,
-            memoryview: self._binary,
-            dict: self._map,
-            list: self._list,
-            tuple: self._list,
-            set: self._set,
-            frozenset: self._set,
-            float: self._float,
-        }
 
-    def value(self, value: Any, path: str = "") -> AttributeValue:
-        encode = self._by_type.get(type(value))
-        if encode is None:
-            return self._other(value, path)
-        return encode(value, path)
+    def value(self, value: Any) -> AttributeValue:
+        kind = type(value)
+        if kind is str:
+            return {"S": value}
+        if kind is int:
+            if -_MAX_INT < value < _MAX_INT:
+                return {"N": str(value)}
+            return {"N": number_text(value)}
+        if kind is Decimal:
+            return {"N": _decimal_text(value)}
+        if kind is bool:
+            return {"BOOL": value}
+        if kind is dict:
+            return {"M": self._map(value)}
+        if kind is list or kind is tuple:
+            return {"L": self._list(value)}
+        if value is None:
+            return {"NULL": True}
+        if kind is bytes:
+            return {"B": base64.b64encode(value).decode("ascii") if self.binary_as_text else value}
+        if kind is set or kind is frozenset:
+            return self._set(value)
+        return self._other(value)
+
+    def _map(self, value: Mapping[Any, Any]) -> dict[str, AttributeValue]:
+        # The common scalar cases are inlined: a call per value is much of the cost.
+        encode = self.value
+        out: dict[str, AttributeValue] = {}
+        for key, inner in value.items():
+            if type(key) is not str:
+                raise CodecError("", f"map keys must be strings, not {type(key).__name__}")
+            kind = type(inner)
+            if kind is str:
+                out[key] = {"S": inner}
+            elif kind is int and -_MAX_INT < inner < _MAX_INT:
+                out[key] = {"N": str(inner)}
+            else:
+                try:
+                    out[key] = encode(inner)
+                except CodecError as exc:
+                    raise exc.within(key) from None
+        return out
+
+    def _list(self, value: list[Any] | tuple[Any, ...]) -> list[AttributeValue]:
+        encode = self.value
+        try:
+            return [encode(inner) for inner in value]
+        except CodecError:
+            for index, inner in enumerate(value):
+                try:
+                    encode(inner)
+                except CodecError as exc:
+                    raise exc.within(index) from None
+            raise
 
     def item(self, item: Mapping[str, Any]) -> Item:
         if not isinstance(item, Mapping):
             raise CodecError(
                 "", f"an item is a mapping of attribute names, not {type(item).__name__}"
             )
-        return {str(k): self.value(v, str(k)) for k, v in item.items()}
+        return self._map(item)
 
-    def _other(self, value: Any, path: str) -> AttributeValue:
+    def _other(self, value: Any) -> AttributeValue:
+        if isinstance(value, float):
+            if not self.allow_float:
+                raise CodecError(
+                    "",
+                    f"{value!r} is a float; use int or Decimal (floats round), "
+                    "or allow floats explicitly",
+                )
+            return {"N": number_text(Decimal(repr(value)))}
+        if isinstance(value, (bytearray, memoryview)):
+            return self.value(bytes(value))
         if isinstance(value, Mapping):
-            return self._map(value, path)
+            return {"M": self._map(value)}
         if isinstance(value, Set):
-            return self._set(value, path)
+            return self._set(value)
         if isinstance(value, (list, tuple)):
-            return self._list(value, path)
+            return {"L": self._list(value)}
         if isinstance(value, str):
             return {"S": str(value)}
+        if isinstance(value, bool):
+            return {"BOOL": bool(value)}
         if isinstance(value, int):
-            return {"N": number_text(int(value), path)}
-        raise CodecError(path, f"cannot store a {type(value).__name__} in DynamoDB")
+            return {"N": number_text(int(value))}
+        if isinstance(value, Decimal):
+            return {"N": number_text(value)}
+        raise CodecError("", f"cannot store a {type(value).__name__} in DynamoDB")
 
-    def _binary(self, value: bytes | bytearray | memoryview, path: str) -> AttributeValue:
-        raw = bytes(value)
-        return {"B": base64.b64encode(raw).decode("ascii") if self.binary_as_text else raw}
-
-    def _float(self, value: float, path: str) -> AttributeValue:
-        if not self.allow_float:
-            raise CodecError(
-                path,
-                f"{value!r} is a float; use int or Decimal (floats round), or "
-                "allow floats explicitly",
-            )
-        return {"N": number_text(Decimal(repr(value)), path)}
-
-    def _map(self, value: Mapping[Any, Any], path: str) -> AttributeValue:
-        out = {}
-        for key, inner in value.items():
-            if not isinstance(key, str):
-                raise CodecError(path, f"map keys must be strings, not {type(key).__name__}")
-            out[key] = self.value(inner, _join(path, key))
-        return {"M": out}
-
-    def _list(self, value: list[Any] | tuple[Any, ...], path: str) -> AttributeValue:
-        return {"L": [self.value(v, _join(path, i)) for i, v in enumerate(value)]}
-
-    def _set(self, value: Set[Any], path: str) -> AttributeValue:
+    def _set(self, value: Set[Any]) -> AttributeValue:
         if not value:
-            raise CodecError(path, "DynamoDB cannot store an empty set; omit the attribute")
+            raise CodecError("", "DynamoDB cannot store an empty set; omit the attribute")
         kinds = {type(v) for v in value}
         if kinds <= {str}:
-            return {"SS": sorted(value)}
-        if kinds <= {int, Decimal} and bool not in kinds:
-            texts = [number_text(v, path) for v in value]
-            if len({Decimal(t) for t in texts}) != len(texts):
-                raise CodecError(path, "a number set holds equal numbers twice")
-            return {"NS": sorted(texts, key=Decimal)}
+            return {"SS": list(value)}
+        if kinds <= {int, Decimal}:
+            return {"NS": [number_text(v) for v in value]}
         if kinds <= {bytes, bytearray}:
-            raws = sorted(bytes(v) for v in value)
-            return {
-                "BS": [base64.b64encode(r).decode("ascii") for r in raws]
-                if self.binary_as_text
-                else raws
-            }
+            if self.binary_as_text:
+                return {"BS": [base64.b64encode(v).decode("ascii") for v in value]}
+            return {"BS": [bytes(v) for v in value]}
         names = ", ".join(sorted(k.__name__ for k in kinds))
-        raise CodecError(
-            path, f"a set must hold only strings, only numbers or only bytes ({names})"
-        )
+        raise CodecError("", f"a set must hold only strings, only numbers or only bytes ({names})")
 
 
 def _number(text: str) -> int | Decimal:
@@ -163,37 +198,49 @@ def _number(text: str) -> int | Decimal:
     return int(text)
 
 
-def _bytes(value: str | bytes) -> bytes:
-    return value if isinstance(value, bytes) else base64.b64decode(value)
-
-
 class Decoder:
     """AttributeValue (wire or botocore form) -> Python: N -> int or Decimal, B -> bytes."""
 
-    def __init__(self) -> None:
-        self._by_tag: dict[str, Callable[[Any], Any]] = {
-            "S": lambda v: v,
-            "N": _number,
-            "BOOL": lambda v: v,
-            "NULL": lambda v: None,
-            "B": _bytes,
-            "M": lambda v: {k: self.value(x) for k, x in v.items()},
-            "L": lambda v: [self.value(x) for x in v],
-            "SS": set,
-            "NS": lambda v: {_number(x) for x in v},
-            "BS": lambda v: {_bytes(x) for x in v},
-        }
-
     def value(self, av: Mapping[str, Any]) -> Any:
-        for tag, inner in av.items():
-            decode = self._by_tag.get(tag)
-            if decode is None:
-                raise CodecError("", f"unknown AttributeValue type {tag!r}")
-            return decode(inner)
-        raise CodecError("", "an empty AttributeValue")
+        if "S" in av:
+            return av["S"]
+        if "N" in av:
+            text = av["N"]
+            if "." in text or "e" in text or "E" in text:
+                return Decimal(text)
+            return int(text)
+        if "M" in av:
+            return self.item(av["M"])
+        if "L" in av:
+            decode = self.value
+            return [decode(v) for v in av["L"]]
+        if "BOOL" in av:
+            return av["BOOL"]
+        if "NULL" in av:
+            return None
+        if "SS" in av:
+            return set(av["SS"])
+        if "NS" in av:
+            return {_number(n) for n in av["NS"]}
+        if "B" in av:
+            raw = av["B"]
+            return raw if isinstance(raw, bytes) else base64.b64decode(raw)
+        if "BS" in av:
+            return {r if isinstance(r, bytes) else base64.b64decode(r) for r in av["BS"]}
+        tag = next(iter(av), None)
+        raise CodecError(
+            "", f"unknown AttributeValue type {tag!r}" if tag else "an empty AttributeValue"
+        )
 
     def item(self, item: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-        return {k: self.value(v) for k, v in item.items()}
+        decode = self.value
+        out: dict[str, Any] = {}
+        for key, av in item.items():
+            if "S" in av:
+                out[key] = av["S"]
+            else:
+                out[key] = decode(av)
+        return out
 
 
 _WIRE = Encoder()

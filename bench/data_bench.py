@@ -1,0 +1,357 @@
+"""Data-plane benchmarks, side by side against one DynamoDB Local in one run.
+
+Writers: the raw ceiling (pre-encoded BatchWriteItem bodies over keep-alive HTTP, same
+concurrency), `dynaform data import` (in-process), boto3 `Table.batch_writer()`, PynamoDB's
+`batch_write()` when installed. Readers: dynaform's export vs boto3's scan paginator. Codec:
+dynaform vs boto3 TypeSerializer + TypeDeserializer. Each measurement runs in its own process,
+so peak RSS and CPU are its own.
+
+    python bench/data_bench.py [--items 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+ENDPOINT = "http://localhost:{port}"
+KEYS = [{"AttributeName": "pk", "AttributeType": "S"}]
+
+
+def make_item(i: int) -> dict[str, Any]:
+    """A mixed ~1 KB item in Python values."""
+    return {
+        "pk": f"user#{i:08d}",
+        "name": f"Customer number {i} with a longer display name",
+        "email": f"customer{i}@example.com",
+        "balance": Decimal(f"{i}.{i % 100:02d}"),
+        "visits": i * 7,
+        "active": i % 3 == 0,
+        "tags": {"new", "vip", f"t{i % 10}"},
+        "scores": [i % 5, i % 7, Decimal("1.5")],
+        "address": {"street": f"{i} Long Street", "city": "Springfield", "zip": f"{i % 99999:05d}"},
+        "avatar": bytes(range(64)),
+        "notes": "x" * 600,
+    }
+
+
+def wire_item(i: int) -> dict[str, Any]:
+    from dynaform.data.codec import marshal
+
+    return marshal(make_item(i))
+
+
+def client() -> Any:
+    import boto3
+
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=ENDPOINT,
+        region_name="us-east-1",
+        aws_access_key_id="bench",
+        aws_secret_access_key="bench",
+    )
+
+
+def fresh_table(name: str) -> None:
+    ddb = client()
+    try:
+        ddb.delete_table(TableName=name)
+        ddb.get_waiter("table_not_exists").wait(TableName=name)
+    except ddb.exceptions.ResourceNotFoundException:
+        pass
+    ddb.create_table(
+        TableName=name,
+        AttributeDefinitions=KEYS,
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+    )
+    ddb.get_waiter("table_exists").wait(TableName=name)
+
+
+def measure(run: Any) -> dict[str, float]:
+    cpu, wall = time.process_time(), time.perf_counter()
+    items = run()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "items": items,
+        "items_s": items / wall,
+        "cpu_us": cpu / items * 1e6,
+        "rss_mb": rss,
+        "seconds": wall,
+    }
+
+
+# --- the contenders (each runs in a child process) ---------------------------------------
+
+
+def raw_ceiling(n: int, source: Path) -> int:
+    """Pre-encoded request bodies, signed once each, sent over keep-alive connections."""
+    from dynaform.data.wire import WireClient
+    from dynaform.settings import Settings
+
+    items = [orjson.loads(line)["Item"] for line in source.read_bytes().split(b"\n") if line]
+    bodies = [
+        orjson.dumps(
+            {"RequestItems": {"raw-ceiling": [{"PutRequest": {"Item": it}} for it in items[i : i + 25]]}}
+        )
+        for i in range(0, len(items), 25)
+    ]
+    wire = WireClient(Settings(ENDPOINT, "us-east-1", None, False), ENDPOINT)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda body: wire.call("BatchWriteItem", body), bodies))
+    return len(items)
+
+
+def dynaform_import(n: int, source: Path) -> int:
+    from dynaform.data import ops
+    from dynaform.data.wire import WireClient
+    from dynaform.settings import Settings
+
+    wire = WireClient(Settings(ENDPOINT, "us-east-1", None, False), ENDPOINT)
+    result = ops.import_files(wire, "dynaform", [source], rejects=source.with_suffix(".rej"))
+    assert result.stats.rejected == 0
+    return result.stats.items
+
+
+def boto3_batch_writer(n: int, source: Path) -> int:
+    import boto3
+
+    table = boto3.resource(
+        "dynamodb",
+        endpoint_url=ENDPOINT,
+        region_name="us-east-1",
+        aws_access_key_id="bench",
+        aws_secret_access_key="bench",
+    ).Table("boto3-writer")
+    with table.batch_writer() as batch:
+        for i in range(n):
+            batch.put_item(Item=make_item(i))
+    return n
+
+
+def pynamodb_batch_write(n: int, source: Path) -> int:
+    from pynamodb.attributes import (  # type: ignore[import-not-found]
+        BinaryAttribute,
+        BooleanAttribute,
+        ListAttribute,
+        MapAttribute,
+        NumberAttribute,
+        UnicodeAttribute,
+        UnicodeSetAttribute,
+    )
+    from pynamodb.models import Model  # type: ignore[import-not-found]
+
+    class Customer(Model):  # type: ignore[misc]
+        class Meta:
+            table_name = "pynamodb"
+            host = ENDPOINT
+            region = "us-east-1"
+            aws_access_key_id = "bench"
+            aws_secret_access_key = "bench"
+
+        pk = UnicodeAttribute(hash_key=True)
+        name = UnicodeAttribute()
+        email = UnicodeAttribute()
+        balance = NumberAttribute()
+        visits = NumberAttribute()
+        active = BooleanAttribute()
+        tags = UnicodeSetAttribute()
+        scores = ListAttribute()
+        address = MapAttribute()
+        avatar = BinaryAttribute(legacy_encoding=False)
+        notes = UnicodeAttribute()
+
+    with Customer.batch_write() as batch:
+        for i in range(n):
+            item = make_item(i)
+            item["balance"] = float(item["balance"])
+            item["scores"] = [float(s) for s in item["scores"]]
+            batch.save(Customer(**item))
+    return n
+
+
+def dynaform_export(n: int, source: Path) -> int:
+    from dynaform.data import ops
+    from dynaform.data.wire import WireClient
+    from dynaform.settings import Settings
+
+    wire = WireClient(Settings(ENDPOINT, "us-east-1", None, False), ENDPOINT)
+    with tempfile.TemporaryDirectory() as tmp:
+        return ops.export_table(wire, "dynaform", Path(tmp) / "out.jsonl", segments=4).items
+
+
+def boto3_paginator(n: int, source: Path) -> int:
+    count = 0
+    with tempfile.TemporaryDirectory() as tmp, (Path(tmp) / "out.jsonl").open("w") as out:
+        from boto3.dynamodb.types import TypeDeserializer
+
+        deserializer = TypeDeserializer()
+        for page in client().get_paginator("scan").paginate(TableName="dynaform"):
+            for item in page["Items"]:
+                native = {k: deserializer.deserialize(v) for k, v in item.items()}
+                out.write(json.dumps(native, default=str) + "\n")
+                count += 1
+    return count
+
+
+def codec_dynaform(n: int, source: Path) -> int:
+    from dynaform.data.codec import Decoder, Encoder
+
+    encoder, decoder = Encoder(binary=bytes), Decoder()
+    items = [make_item(i) for i in range(5000)]
+    for item in items:
+        decoder.item(encoder.item(item))
+    return len(items)
+
+
+def codec_boto3(n: int, source: Path) -> int:
+    from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+    serializer, deserializer = TypeSerializer(), TypeDeserializer()
+    items = [make_item(i) for i in range(5000)]
+    for item in items:
+        wire = {k: serializer.serialize(v) for k, v in item.items()}
+        {k: deserializer.deserialize(v) for k, v in wire.items()}
+    return len(items)
+
+
+CONTENDERS = {
+    name: globals()[name]
+    for name in (
+        "raw_ceiling",
+        "dynaform_import",
+        "boto3_batch_writer",
+        "pynamodb_batch_write",
+        "dynaform_export",
+        "boto3_paginator",
+        "codec_dynaform",
+        "codec_boto3",
+    )
+}
+TABLES = {
+    "raw_ceiling": "raw-ceiling",
+    "dynaform_import": "dynaform",
+    "boto3_batch_writer": "boto3-writer",
+    "pynamodb_batch_write": "pynamodb",
+}
+
+
+def child(name: str, n: int, source: Path, port: int) -> None:
+    global ENDPOINT
+    ENDPOINT = ENDPOINT.format(port=port)
+    print(json.dumps(measure(lambda: CONTENDERS[name](n, source))))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--items", type=int, default=20000)
+    parser.add_argument("--child")
+    parser.add_argument("--source")
+    parser.add_argument("--port", type=int)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.items, Path(args.source), args.port)
+        return
+
+    global ENDPOINT
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+    from dynaform.local import engine
+
+    state = Path(tempfile.mkdtemp()) / "state"
+    port = engine.free_port()
+    engine.start(state, port=port, in_memory=True)
+    ENDPOINT = ENDPOINT.format(port=port)
+    results: dict[str, dict[str, float]] = {}
+    try:
+        source = Path(tempfile.mkdtemp()) / "items.jsonl"
+        source.write_bytes(
+            b"".join(orjson.dumps({"Item": wire_item(i)}) + b"\n" for i in range(args.items))
+        )
+        for name in CONTENDERS:
+            if name == "pynamodb_batch_write":
+                try:
+                    import pynamodb  # type: ignore[import-not-found]  # noqa: F401
+                except ImportError:
+                    continue
+            if name in TABLES:
+                fresh_table(TABLES[name])
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    name,
+                    "--items",
+                    str(args.items),
+                    "--source",
+                    str(source),
+                    "--port",
+                    str(port),
+                ],
+                capture_output=True,
+                text=True,
+            )
+            if done.returncode != 0:
+                print(f"{name} failed:\n{done.stderr[-2000:]}", file=sys.stderr)
+                continue
+            results[name] = json.loads(done.stdout.strip().splitlines()[-1])
+    finally:
+        engine.stop(state)
+    print(f"{args.items} items of ~1 KB, DynamoDB Local in memory, 2 cores shared with the engine")
+    print(f"{'contender':<22}{'items/s':>10}{'CPU µs/item':>13}{'peak RSS MB':>13}")
+    for name, r in results.items():
+        print(f"{name:<22}{r['items_s']:>10,.0f}{r['cpu_us']:>13,.0f}{r['rss_mb']:>13,.0f}")
+    ratios = []
+    if "raw_ceiling" in results and "dynaform_import" in results:
+        ratios.append(
+            (
+                "import vs raw ceiling",
+                results["dynaform_import"]["items_s"] / results["raw_ceiling"]["items_s"],
+            )
+        )
+    if "boto3_batch_writer" in results and "dynaform_import" in results:
+        ratios.append(
+            (
+                "import vs boto3 batch_writer",
+                results["dynaform_import"]["items_s"] / results["boto3_batch_writer"]["items_s"],
+            )
+        )
+        ratios.append(
+            (
+                "boto3 CPU / dynaform CPU per item",
+                results["boto3_batch_writer"]["cpu_us"] / results["dynaform_import"]["cpu_us"],
+            )
+        )
+    if "boto3_paginator" in results and "dynaform_export" in results:
+        ratios.append(
+            (
+                "export vs boto3 paginator",
+                results["dynaform_export"]["items_s"] / results["boto3_paginator"]["items_s"],
+            )
+        )
+    if "codec_boto3" in results and "codec_dynaform" in results:
+        ratios.append(
+            (
+                "codec vs boto3 types",
+                results["codec_dynaform"]["items_s"] / results["codec_boto3"]["items_s"],
+            )
+        )
+    for label, value in ratios:
+        print(f"{label:<36}{value:>6.2f}x")
+
+
+if __name__ == "__main__":
+    main()
