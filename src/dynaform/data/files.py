@@ -187,21 +187,27 @@ def s3_export_files(folder: Path) -> list[Path]:
 
 
 def workbench_items(path: Path, table: str | None = None) -> list[dict[str, Any]]:
-    """The sample items (``TableData``) of a NoSQL Workbench model, any version."""
+    """The sample items (``TableData``) of a NoSQL Workbench model, any version. A model with
+    several tables needs ``table`` to say which one."""
     try:
         model = orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError as exc:
         raise FileFormatError(f"{path}: not JSON ({exc})") from exc
-    found: list[dict[str, Any]] = []
+    tables: dict[str, list[dict[str, Any]]] = {}
     models = model.get("DataModel", [model]) if isinstance(model, dict) else []
     for entry in models:
-        if table and entry.get("TableName") not in {table, None}:
-            continue
-        for item in entry.get("TableData", []):
-            found.append(item)
+        items = list(entry.get("TableData", []))
         for facet in entry.get("TableFacets", []):
-            found.extend(facet.get("TableData", []))
-    return found
+            items.extend(facet.get("TableData", []))
+        tables[str(entry.get("TableName", ""))] = items
+    if table in tables:
+        return tables[table]
+    if len(tables) == 1:
+        return next(iter(tables.values()))
+    raise FileFormatError(
+        f"{path} models several tables ({', '.join(tables)})",
+        hint="import into a table with the same name as the model's",
+    )
 
 
 def is_workbench(path: Path) -> bool:
