@@ -11,6 +11,7 @@ if result.has_changes:
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,20 +137,47 @@ def apply(
     *,
     timeout: float = 1800.0,
     wait: bool = True,
+    allow_rebuild: bool = False,
+    rejects: Path | None = None,
     report: Report | None = None,
 ) -> ApplyResult:
-    """Run a plan's steps. Refuses plans with blocked changes (rebuilds, protected deletes)."""
-    if planned.blocked:
-        first = planned.blocked[0]
+    """Run a plan's steps. Blocked changes are refused, except TABLE REBUILDs with
+    ``allow_rebuild`` (done through the data plane, item counts verified at each stage)."""
+    rebuilds = [c for c in planned.blocked if c.kind == "table-rebuild"]
+    refused = [c for c in planned.blocked if c.kind != "table-rebuild" or not allow_rebuild]
+    if refused:
+        first = refused[0]
         raise DynaformError(
             f"{first.table}: {first.kind} refused: {first.blocked}",
             hint="change the file back, or see docs/tables-as-code.md",
         )
     poll = 0.2 if conn.caps.engine != "aws" else 2.0
+    say = report or (lambda _message: None)
     runner = Runner(conn.client, conn.target, timeout=timeout, poll=poll, report=report)
+    began = time.monotonic()
     try:
-        return runner.run(planned.steps, wait=wait)
+        if rebuilds:
+            from dynaform.data.rebuild import rebuild
+            from dynaform.data.wire import WireClient
+
+            wire = WireClient(conn.settings, conn.endpoint_url, client=conn.client)
+            for change in rebuilds:
+                rebuild(
+                    conn.client,
+                    wire,
+                    change,
+                    runner,
+                    conn.caps,
+                    report=say,
+                    rejects=rejects or Path(f"{change.table}.rebuild-rejects.jsonl"),
+                    timeout=timeout,
+                )
+        result = runner.run(planned.steps, wait=wait)
     except DynaformError:
         raise
     except Exception as exc:
         raise translate_error(exc, conn.target) from exc
+    result.done += len(rebuilds)
+    result.total += len(rebuilds)
+    result.seconds = time.monotonic() - began
+    return result

@@ -111,26 +111,61 @@ def test_gsi_edit_applies_one_at_a_time_and_keeps_items(
     assert df(path, "plan", "--detailed-exitcode").code == 0
 
 
-def test_key_change_is_a_refused_table_rebuild_and_touches_nothing(
-    df: Any, ddb: Any, tmp_path: Path, table_name: Any
+def test_key_change_is_a_table_rebuild_refused_unless_allowed_then_keeps_every_item(
+    df: Any, ddb: Any, tmp_path: Path, table_name: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.chdir(tmp_path)
     name = table_name("rebuild")
-    path = project_file(tmp_path, name, "main: {partition_key: PK, sort_key: SK}\n")
+    path = project_file(tmp_path, name, "main: {partition_key: PK, sort_key: SK, ttl: exp}\n")
     assert df(path, "apply", "--yes").code == 0
     table = f"{name}-dev-main"
-    ddb.put_item(TableName=table, Item={"PK": {"S": "a"}, "SK": {"S": "1"}})
+    for i in range(60):
+        ddb.put_item(
+            TableName=table,
+            Item={"PK": {"S": f"p{i % 7}"}, "SK": {"S": str(i)}, "data": {"S": "x" * 50}},
+        )
     before = ddb.describe_table(TableName=table)["Table"]["CreationDateTime"]
     path.write_text(path.read_text().replace("sort_key: SK", "sort_key: {name: SK, type: N}"))
 
     planned = df(path, "plan", "--detailed-exitcode")
     assert planned.code == 2 and "TABLE REBUILD" in planned.stdout
-    for extra in ([], ["--allow-rebuild"]):
-        refused = df(path, "apply", "--yes", *extra)
-        assert refused.code == 1
-        assert "nothing was changed" in refused.stderr
-    after = ddb.describe_table(TableName=table)["Table"]
-    assert after["CreationDateTime"] == before
-    assert count(ddb, table) == 1
+    refused = df(path, "apply", "--yes")
+    assert refused.code == 1 and "nothing was changed" in refused.stderr
+    assert ddb.describe_table(TableName=table)["Table"]["CreationDateTime"] == before
+    assert count(ddb, table) == 60
+
+    rebuilt = df(path, "apply", "--yes", "--allow-rebuild")
+    assert rebuilt.code == 0, rebuilt.stderr
+    assert "holding table" in rebuilt.stderr
+    described = ddb.describe_table(TableName=table)["Table"]
+    assert {a["AttributeName"]: a["AttributeType"] for a in described["AttributeDefinitions"]}[
+        "SK"
+    ] == "N"
+    assert count(ddb, table) == 60
+    item = ddb.get_item(TableName=table, Key={"PK": {"S": "p3"}, "SK": {"N": "10"}})["Item"]
+    assert item["data"] == {"S": "x" * 50}
+    assert f"{table}.dynaform-rebuild" not in ddb.list_tables()["TableNames"]
+    assert df(path, "plan", "--detailed-exitcode").code == 0
+
+
+def test_a_rebuild_that_cannot_convert_keeps_every_item_in_the_holding_table(
+    df: Any, ddb: Any, tmp_path: Path, table_name: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    name = table_name("rebuild")
+    path = project_file(tmp_path, name, "main: {partition_key: PK, sort_key: SK}\n")
+    assert df(path, "apply", "--yes").code == 0
+    table = f"{name}-dev-main"
+    ddb.put_item(TableName=table, Item={"PK": {"S": "a"}, "SK": {"S": "1"}})
+    ddb.put_item(TableName=table, Item={"PK": {"S": "b"}, "SK": {"S": "not-a-number"}})
+    path.write_text(path.read_text().replace("sort_key: SK", "sort_key: {name: SK, type: N}"))
+    result = df(path, "apply", "--yes", "--allow-rebuild")
+    assert result.code == 1
+    assert "1 of 2 item(s) fit the new keys" in result.stderr
+    hold = f"{table}.dynaform-rebuild"
+    assert count(ddb, hold) == 2
+    rejects = tmp_path / f"{table}.rebuild-rejects.jsonl"
+    assert b"not-a-number" in rejects.read_bytes()
 
 
 def test_invalid_file_sends_nothing(

@@ -18,6 +18,7 @@ from dynaform.aws.execute import Runner, describe_progress
 from dynaform.aws.live import read_table
 from dynaform.cli.context import AppState, state
 from dynaform.cli.output import err, human_bytes, out, print_json, say
+from dynaform.data.rebuild import describe_steps
 from dynaform.errors import DynaformError, UsageError
 from dynaform.plan.diff import billing_text, gsi_text, sse_text
 from dynaform.plan.plan import Plan, steps_from_json, to_json
@@ -144,20 +145,18 @@ def apply(
             print_json({"applied": 0, "changes": 0})
         return
     rebuilds = [c for c in result.blocked if c.kind == "table-rebuild"]
-    if rebuilds and allow_rebuild:
-        raise DynaformError(
-            f"{rebuilds[0].table}: a TABLE REBUILD copies every item into a new table, and "
-            "dynaform's bulk copy (the data plane) is not available yet; nothing was changed",
-            hint="change the keys back in the file, or create a new table under another name",
-        )
-    if rebuilds:
+    if rebuilds and not allow_rebuild:
         raise DynaformError(
             f"{rebuilds[0].table}: the plan needs a TABLE REBUILD "
             f"({', '.join(f.field for f in rebuilds[0].fields if 'key' in f.field)}); nothing "
             "was changed",
-            hint="a rebuild creates a new table and copies every item; allow it with "
-            "--allow-rebuild, or change the file back",
+            hint="a rebuild moves every item through a holding table into the table as "
+            "declared; allow it with --allow-rebuild, or change the file back",
         )
+    for change in rebuilds:
+        say(f"[bold]TABLE REBUILD of {change.table}[/], each stage verified before the next:")
+        for number, text in enumerate(describe_steps(change), 1):
+            say(f"  {number}. {text}")
     project = app.project()
     protected = project.environment(result.env).protected
     question = f"Apply {len(result.steps)} step(s) to {result.env}"
@@ -170,7 +169,14 @@ def apply(
                 err.print(message, markup=False)
             status.update(message)
 
-        applied = api.apply(conn, result, timeout=seconds, wait=not no_wait, report=report)
+        applied = api.apply(
+            conn,
+            result,
+            timeout=seconds,
+            wait=not no_wait,
+            allow_rebuild=allow_rebuild,
+            report=report,
+        )
     elapsed = time.monotonic() - began
     if applied.pending:
         say(f"started {applied.done} of {applied.total} step(s); {applied.pending}")

@@ -427,6 +427,7 @@ def copy_table(
     *,
     segments: int = 4,
     transform: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None,
+    wire_transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     rate: float | None = None,
     rejects: Path,
     progress: Progress | None = None,
@@ -457,6 +458,8 @@ def copy_table(
                         raise DataError(
                             f"--transform returned an item DynamoDB cannot store: {exc}"
                         ) from exc
+                if wire_transform is not None:
+                    item = wire_transform(item)
                 yield position, item
                 position += 1
 
