@@ -524,3 +524,18 @@ def test_resume_without_checkpoint_and_mismatched_resume_are_clear(
     with pytest.raises(DynaformError, match="nothing to resume"):
         ops.export_table(wire_for(ddb_endpoint), name, tmp_path / "x.jsonl", resume=True)
     assert not (tmp_path / "x.jsonl").exists()
+
+
+def test_an_export_folder_imports_back(cli: Any, ddb: Any, tmp_path: Path, table_name: Any) -> None:
+    first, second = table_name("fold"), table_name("fold")
+    make_table(ddb, first)
+    make_table(ddb, second)
+    source = tmp_path / "s.jsonl"
+    expected = write_source(source, 400)
+    assert cli("data", "import", first, str(source)).code == 0
+    folder = tmp_path / "backup"
+    assert cli("data", "export", first, "--out", str(folder), "--segments", "3", "--gzip").code == 0
+    assert cli("data", "import", second, str(folder)).code == 0
+    out = tmp_path / "check.jsonl"
+    assert cli("data", "export", second, "--out", str(out)).code == 0
+    assert read_items(out) == expected

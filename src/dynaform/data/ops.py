@@ -211,7 +211,13 @@ def sources_for(paths: list[Path], fmt: str | None) -> list[Source]:
     for path in paths:
         if not path.exists():
             raise DataError(f"{path} does not exist")
-        if path.is_dir():
+        if path.is_dir() and (path / "manifest.json").is_file():  # a `data export` folder
+            manifest = orjson.loads((path / "manifest.json").read_bytes())
+            found += [
+                Source(path / name, str(manifest.get("format", "ddb-json")))
+                for name in manifest.get("files", [])
+            ]
+        elif path.is_dir():
             data_files = files.s3_export_files(path)
             if not data_files:
                 raise DataError(
