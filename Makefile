@@ -32,6 +32,7 @@ demo: setup
 
 bench: setup
 	$(VENV)/python bench/run.py
+	$(VENV)/python bench/data_bench.py
 
 clean:
 	-$(VENV)/dynaform local stop
