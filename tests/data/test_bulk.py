@@ -161,16 +161,34 @@ def test_20k_items_of_every_type_round_trip_exactly(
     assert json.loads(counted.stdout)["items"] == 20_000
 
 
-def _run_killed(args: list[str], cwd: Path, delay: float) -> None:
+def _kill_when(args: list[str], cwd: Path, ready: Any, timeout: float = 120) -> bool:
+    """Run dynaform, SIGKILL it as soon as ``ready()``; False if it finished first."""
     process = subprocess.Popen(
         [sys.executable, "-m", "dynaform", *args],
         cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    time.sleep(delay)
+    deadline = time.monotonic() + timeout
+    while not ready():
+        if process.poll() is not None or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    killed = process.poll() is None
     process.send_signal(signal.SIGKILL)
     process.wait()
+    return killed
+
+
+def _progress(checkpoint: Path) -> int:
+    try:
+        state = orjson.loads(checkpoint.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return -1
+    if "files" in state:
+        return sum(int(v) for v in state["files"].values())
+    parts = state["parts"].values()
+    return -1 if all(p["done"] for p in parts) else sum(p["items"] for p in parts)
 
 
 def test_import_killed_repeatedly_then_resumed_is_exactly_the_source(
@@ -181,13 +199,15 @@ def test_import_killed_repeatedly_then_resumed_is_exactly_the_source(
     name = table_name("kill")
     make_table(ddb, name)
     checkpoint = tmp_path / "source.jsonl.checkpoint.json"
-    base = ["--endpoint-url", ddb_endpoint, "data", "import", name, str(source), "--rate", "1500"]
-    _run_killed(base, tmp_path, 1.5)
-    assert checkpoint.exists(), "the first run must have been killed mid-way"
-    for delay in (1.0, 1.2):
-        _run_killed([*base, "--resume"], tmp_path, delay)
+    base = ["--endpoint-url", ddb_endpoint, "data", "import", name, str(source), "--rate", "2000"]
+    kills = 0
+    for resume in ([], ["--resume"], ["--resume"]):
+        start = _progress(checkpoint)
+        if _kill_when([*base, *resume], tmp_path, lambda s=start: _progress(checkpoint) > s + 500):
+            kills += 1
+    assert kills == 3 and checkpoint.exists()
     done = subprocess.run(
-        [sys.executable, "-m", "dynaform", *base[:-2], "--resume"],
+        [sys.executable, "-m", "dynaform", *base, "--resume"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -239,15 +259,8 @@ def test_export_killed_then_resumed_has_every_item_once(
         "2",
         "--gzip",
     ]
-    for delay in (0.6, 0.8, 1.0, 1.3, 1.7, 2.2):
-        if out.exists():
-            out.unlink()
-        if checkpoint.exists():
-            checkpoint.unlink()
-        _run_killed(args, tmp_path, delay)
-        if checkpoint.exists():
-            break
-    assert checkpoint.exists(), "could not kill the export mid-way"
+    assert _kill_when(args, tmp_path, lambda: _progress(checkpoint) > 0)
+    assert checkpoint.exists()
     done = subprocess.run(
         [sys.executable, "-m", "dynaform", *args, "--resume"],
         cwd=tmp_path,
