@@ -88,27 +88,28 @@ class Encoder:
         self.allow_float = allow_float
 
     def value(self, value: Any) -> AttributeValue:
+        # Maps and lists inline their strings and ints, so those rarely arrive here.
         kind = type(value)
+        if kind is dict:
+            return {"M": self._map(value)}
+        if kind is Decimal:
+            return {"N": _decimal_text(value)}
+        if kind is list or kind is tuple:
+            return {"L": self._list(value)}
         if kind is str:
             return {"S": value}
         if kind is int:
             if -_MAX_INT < value < _MAX_INT:
                 return {"N": str(value)}
             return {"N": number_text(value)}
-        if kind is Decimal:
-            return {"N": _decimal_text(value)}
         if kind is bool:
             return {"BOOL": value}
-        if kind is dict:
-            return {"M": self._map(value)}
-        if kind is list or kind is tuple:
-            return {"L": self._list(value)}
-        if value is None:
-            return {"NULL": True}
-        if kind is bytes:
-            return {"B": base64.b64encode(value).decode("ascii") if self.binary_as_text else value}
         if kind is set or kind is frozenset:
             return self._set(value)
+        if kind is bytes:
+            return {"B": base64.b64encode(value).decode("ascii") if self.binary_as_text else value}
+        if value is None:
+            return {"NULL": True}
         return self._other(value)
 
     def _map(self, value: Mapping[Any, Any]) -> dict[str, AttributeValue]:
@@ -132,15 +133,20 @@ class Encoder:
 
     def _list(self, value: list[Any] | tuple[Any, ...]) -> list[AttributeValue]:
         encode = self.value
-        try:
-            return [encode(inner) for inner in value]
-        except CodecError:
-            for index, inner in enumerate(value):
+        out: list[AttributeValue] = []
+        append = out.append
+        for index, inner in enumerate(value):
+            kind = type(inner)
+            if kind is str:
+                append({"S": inner})
+            elif kind is int and -_MAX_INT < inner < _MAX_INT:
+                append({"N": str(inner)})
+            else:
                 try:
-                    encode(inner)
+                    append(encode(inner))
                 except CodecError as exc:
                     raise exc.within(index) from None
-            raise
+        return out
 
     def item(self, item: Mapping[str, Any]) -> Item:
         if not isinstance(item, Mapping):
@@ -179,7 +185,7 @@ class Encoder:
     def _set(self, value: Set[Any]) -> AttributeValue:
         if not value:
             raise CodecError("", "DynamoDB cannot store an empty set; omit the attribute")
-        kinds = {type(v) for v in value}
+        kinds = set(map(type, value))
         if kinds <= {str}:
             return {"SS": list(value)}
         if kinds <= {int, Decimal}:
@@ -202,6 +208,11 @@ class Decoder:
     """AttributeValue (wire or botocore form) -> Python: N -> int or Decimal, B -> bytes."""
 
     def value(self, av: Mapping[str, Any]) -> Any:
+        # Maps and lists inline their strings and numbers, so those rarely arrive here.
+        if "M" in av:
+            return self.item(av["M"])
+        if "L" in av:
+            return self._list(av["L"])
         if "S" in av:
             return av["S"]
         if "N" in av:
@@ -209,11 +220,6 @@ class Decoder:
             if "." in text or "e" in text or "E" in text:
                 return Decimal(text)
             return int(text)
-        if "M" in av:
-            return self.item(av["M"])
-        if "L" in av:
-            decode = self.value
-            return [decode(v) for v in av["L"]]
         if "BOOL" in av:
             return av["BOOL"]
         if "NULL" in av:
@@ -233,13 +239,31 @@ class Decoder:
         )
 
     def item(self, item: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+        # Strings and numbers inlined: a call per value is much of the cost.
         decode = self.value
         out: dict[str, Any] = {}
         for key, av in item.items():
             if "S" in av:
                 out[key] = av["S"]
+            elif "N" in av:
+                text = av["N"]
+                out[key] = Decimal(text) if "." in text or "e" in text or "E" in text else int(text)
             else:
                 out[key] = decode(av)
+        return out
+
+    def _list(self, values: list[Mapping[str, Any]]) -> list[Any]:
+        decode = self.value
+        out: list[Any] = []
+        append = out.append
+        for av in values:
+            if "S" in av:
+                append(av["S"])
+            elif "N" in av:
+                text = av["N"]
+                append(Decimal(text) if "." in text or "e" in text or "E" in text else int(text))
+            else:
+                append(decode(av))
         return out
 
 
