@@ -552,3 +552,21 @@ def test_an_export_folder_imports_back(cli: Any, ddb: Any, tmp_path: Path, table
     out = tmp_path / "check.jsonl"
     assert cli("data", "export", second, "--out", str(out)).code == 0
     assert read_items(out) == expected
+
+
+def test_logical_table_names_resolve_through_the_project(
+    cli: Any, tmp_path: Path, table_name: Any, ddb: Any
+) -> None:
+    project = table_name("proj")
+    path = tmp_path / "dynaform.yaml"
+    path.write_text(
+        f"project: {project}\nenvironments:\n  dev: {{target: local}}\n"
+        "tables:\n  orders: {partition_key: pk, sort_key: {name: sk, type: N}}\n"
+    )
+    assert cli("-f", str(path), "apply", "--yes").code == 0
+    source = tmp_path / "s.jsonl"
+    write_source(source, 30)
+    result = cli("-f", str(path), "data", "import", "orders", str(source))
+    assert result.code == 0, result.stderr
+    assert f"into {project}-dev-orders" in result.stdout
+    assert ddb.scan(TableName=f"{project}-dev-orders", Select="COUNT")["Count"] == 30

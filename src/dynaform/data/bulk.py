@@ -220,14 +220,20 @@ class BulkWriter:
         self.on_done([position for position, _ in batch], len(batch))
 
     def run(self, records: Iterable[Record]) -> WriteStats:
-        in_flight: dict[bytes, Future[None]] = {}
+        in_flight: dict[bytes, Future[None]] = {}  # key -> the batch writing its latest version
+        keys_of: dict[Future[None], list[bytes]] = {}
         slots = threading.BoundedSemaphore(self.concurrency * 2)
 
         def release(_: Future[None]) -> None:
             slots.release()
 
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="dynaform-write") as pool:
-            futures: list[Future[None]] = []
+
+            def prune() -> None:
+                for future in [f for f in keys_of if f.done()]:
+                    for key in keys_of.pop(future):
+                        if in_flight.get(key) is future:
+                            del in_flight[key]
 
             def submit(batch: list[Record], keys: list[bytes]) -> None:
                 for key in keys:  # an older version of this key still in flight: let it land
@@ -238,13 +244,11 @@ class BulkWriter:
                 slots.acquire()
                 future = pool.submit(self._job, batch)
                 future.add_done_callback(release)
-                futures.append(future)
+                keys_of[future] = keys
                 for key in keys:
                     in_flight[key] = future
-                if len(futures) > self.concurrency * 4:
-                    futures[:] = [f for f in futures if not f.done()]
-                    for key in [k for k, f in in_flight.items() if f.done()]:
-                        del in_flight[key]
+                if len(keys_of) > self.concurrency * 4:
+                    prune()
 
             batch: list[Record] = []
             keys: list[bytes] = []
@@ -262,7 +266,7 @@ class BulkWriter:
                     batch, keys, seen = [], [], set()
             if batch:
                 submit(batch, keys)
-            for future in futures:
+            for future in list(keys_of):
                 future.result()
         return self.stats
 

@@ -257,14 +257,14 @@ def check_item(item: dict[str, Any], keys: dict[str, str], where: str) -> None:
     """The structural checks DynamoDB would fail the whole batch for, with the line."""
     for name, kind in keys.items():
         value = item.get(name)
-        if not isinstance(value, dict) or list(value) != [kind]:
+        if type(value) is not dict or kind not in value or len(value) != 1:
             got = "missing" if value is None else f"{next(iter(value), '?')}"
             raise DataError(
                 f"{where}: key attribute {name!r} must be type {kind}, is {got}",
                 hint="fix the line; nothing was sent to DynamoDB",
             )
     for name, value in item.items():
-        if not isinstance(value, dict) or len(value) != 1:
+        if type(value) is not dict or len(value) != 1:
             raise DataError(
                 f"{where}: attribute {name!r} is not an AttributeValue",
                 hint='write it like {"S": "text"} or use --format json',
