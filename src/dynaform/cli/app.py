@@ -11,6 +11,7 @@ import typer
 from dynaform import __version__
 from dynaform.cli import data as data_cli
 from dynaform.cli import local as local_cli
+from dynaform.cli import seed as seed_cli
 from dynaform.cli import status as status_cli
 from dynaform.cli import tables as tables_cli
 from dynaform.cli.argv import hoist_global_options
@@ -35,6 +36,9 @@ app.command("plan")(tables_cli.plan)
 app.command("apply")(tables_cli.apply)
 app.command("destroy")(tables_cli.destroy)
 app.command("describe")(tables_cli.describe)
+app.command("seed", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
+    seed_cli.seed
+)
 
 
 def _version(value: bool) -> None:

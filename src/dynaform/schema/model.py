@@ -141,6 +141,7 @@ class RawEnvironment(_Raw):
     defaults: RawDefaults = Field(default_factory=RawDefaults)
     tables: dict[str, RawTableOverride] = Field(default_factory=dict)
     tags: dict[str, str] = Field(default_factory=dict)
+    seeds: list[str] = Field(default_factory=list)  # seed files `dynaform seed` uses here
 
 
 class RawProject(_Raw):
@@ -150,6 +151,7 @@ class RawProject(_Raw):
     environments: dict[str, RawEnvironment] = Field(min_length=1)
     tags: dict[str, str] = Field(default_factory=dict)
     include: list[str] = Field(default_factory=list)
+    generators: list[str] = Field(default_factory=list)  # modules with @generator functions
     tables: dict[str, RawTable] = Field(default_factory=dict)
 
 
