@@ -113,6 +113,8 @@ def seed(
     if generator_name:
 
         def exists(key: dict[str, Any]) -> bool:
+            if clear:  # the table is emptied before writing
+                return False
             answer = wire.call("GetItem", {"TableName": physical, "Key": marshal(key)})
             return "Item" in answer
 

@@ -116,6 +116,7 @@ def calendar(
     cal = options["calendar_id"]
     user_id = new_uuid(rng)
     owner = options["owner_name"] or fake.name()
+    email = fake.email()  # drawn either way, so entries do not depend on what exists
     calendar_key = {"PK": f"CALENDAR#{cal}", "SK": "METADATA"}
     if not context.exists(calendar_key):
         yield calendar_key | {
@@ -131,7 +132,7 @@ def calendar(
             "entity": "user",
             "userId": user_id,
             "name": owner,
-            "email": fake.email(),
+            "email": email,
             "version": 1,
         }
         yield {

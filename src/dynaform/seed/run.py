@@ -135,7 +135,7 @@ def count_by(wire: WireClient, table: str, attribute: str) -> dict[str, int]:
         for item in page.items:
             value = item.get(attribute)
             tally[str(next(iter(value.values()))) if value else "(none)"] += 1
-    return dict(tally.most_common())
+    return dict(sorted(tally.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def write(
