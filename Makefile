@@ -24,6 +24,8 @@ demo: setup
 	$(DEMO_ENV) $(VENV)/dynaform $(CAL) plan
 	$(DEMO_ENV) $(VENV)/dynaform $(CAL) apply --yes
 	$(DEMO_ENV) $(VENV)/dynaform $(CAL) plan --detailed-exitcode
+	$(DEMO_ENV) $(VENV)/dynaform $(CAL) seed --generator calendar --count 200 --seed 1 \
+	  --calendar-id 0f8fad5b-d9cb-469f-a165-70867728950e --clear --yes
 	for example in expenses vishmaker items; do \
 	  $(DEMO_ENV) $(VENV)/dynaform -f examples/$$example/dynaform.yaml apply --yes > /dev/null || exit 1; \
 	done

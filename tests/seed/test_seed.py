@@ -234,3 +234,38 @@ def test_project_generators_and_environment_seed_files(
     assert customers <= {"C0", "C1"}
     listed = cli("-f", str(path), "seed", "--list")
     assert "orders-demo" in listed.stdout and "--customers" in listed.stdout
+
+
+def test_environment_seed_files_and_workbench_generator(
+    cli: Any, ddb: Any, tmp_path: Path, table_name: Any
+) -> None:
+    name = table_name("envseed")
+    path = project(tmp_path, name, "items: {partition_key: id}\n")
+    path.write_text(
+        path.read_text().replace(
+            "  dev: {target: local}", "  dev: {target: local, seeds: [dev-items.yaml]}"
+        )
+    )
+    (tmp_path / "dev-items.yaml").write_text("table: items\nitems:\n  - {id: one}\n  - {id: two}\n")
+    assert cli("-f", str(path), "apply", "--yes").code == 0
+    result = cli("-f", str(path), "seed")
+    assert result.code == 0, result.stderr
+    assert "seeded 2 item(s)" in result.stdout
+    model = tmp_path / "model.json"
+    model.write_text(
+        json.dumps(
+            {
+                "ModelName": "m",
+                "DataModel": [
+                    {
+                        "TableName": "items",
+                        "TableData": [{"id": {"S": "wb"}, "note": {"S": "from the model"}}],
+                    }
+                ],
+            }
+        )
+    )
+    wb = cli("-f", str(path), "seed", "-g", "workbench", "--table", "items", "--model", str(model))
+    assert wb.code == 0, wb.stderr
+    got = ddb.get_item(TableName=f"{name}-dev-items", Key={"id": {"S": "wb"}})["Item"]
+    assert got["note"] == {"S": "from the model"}
