@@ -441,7 +441,6 @@ def copy_table(
 ) -> CopyResult:
     began = time.monotonic()
     report = progress or (lambda n: None)
-    names, _ = key_schema(describe(target, target_table))
     encoder = Encoder()
     counts = {"read": 0, "skipped": 0}
 
@@ -469,26 +468,50 @@ def copy_table(
                 yield position, item
                 position += 1
 
-    if rejects.exists():
-        rejects.unlink()
-    reject_file = RejectFile(rejects)
-    writer = BulkWriter(
+    stats = write_records(
         target,
         target_table,
-        names,
-        reject_file,
+        records(),
+        rejects=rejects,
+        progress=report,
         rate=rate,
-        on_done=lambda positions, n: report(n),
-        **(writer_options or {}),
+        writer_options=writer_options,
     )
-    stats = writer.run(records())
     return CopyResult(
         stats,
         counts["read"],
         counts["skipped"],
         time.monotonic() - began,
-        rejects if reject_file.count else None,
+        rejects if stats.rejected else None,
     )
+
+
+def write_records(
+    wire: WireClient,
+    table: str,
+    records: Iterator[Record],
+    *,
+    rejects: Path,
+    progress: Progress | None = None,
+    rate: float | None = None,
+    delete: bool = False,
+    writer_options: dict[str, Any] | None = None,
+) -> WriteStats:
+    """Records into ``table`` through the bulk writer, with a fresh reject file."""
+    names, _ = key_schema(describe(wire, table))
+    if rejects.exists():
+        rejects.unlink()
+    writer = BulkWriter(
+        wire,
+        table,
+        names,
+        RejectFile(rejects),
+        rate=rate,
+        delete=delete,
+        on_done=lambda positions, n: progress(n) if progress else None,
+        **(writer_options or {}),
+    )
+    return writer.run(records)
 
 
 def count_items(
@@ -523,12 +546,7 @@ def clear_table(
                 yield position, item
                 position += 1
 
-    if rejects.exists():
-        rejects.unlink()
-    writer = BulkWriter(
-        wire, table, names, RejectFile(rejects), delete=True, on_done=lambda positions, n: report(n)
-    )
-    return writer.run(records())
+    return write_records(wire, table, records(), rejects=rejects, progress=report, delete=True)
 
 
 def summary(stats: WriteStats, seconds: float) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import orjson
 from faker import Faker
 
 from dynaform.data import ops
-from dynaform.data.bulk import BulkWriter, RejectFile, scan_pages
+from dynaform.data.bulk import scan_pages
 from dynaform.data.codec import CodecError, Encoder
 from dynaform.data.wire import WireClient
 from dynaform.errors import DynaformError
@@ -148,20 +148,15 @@ def write(
     rejects: Path,
     progress: Callable[[int], None] | None = None,
 ) -> SeedReport:
-    names, _ = ops.key_schema(ops.describe(wire, table))
     if clear:
         ops.clear_table(wire, table, rejects=rejects)
-    if rejects.exists():
-        rejects.unlink()
-    reject_file = RejectFile(rejects)
-    writer = BulkWriter(
+    stats = ops.write_records(
         wire,
         table,
-        names,
-        reject_file,
-        on_done=lambda positions, n: progress(n) if progress else None,
+        ((i, item) for i, (_, item) in enumerate(items)),
+        rejects=rejects,
+        progress=progress,
     )
-    stats = writer.run((i, item) for i, (_, item) in enumerate(items))
     counts = count_by(wire, table, report_by) if report_by else {}
     return SeedReport(
         table, stats.items, stats.rejected, ops.count_items(wire, table), report_by, counts
