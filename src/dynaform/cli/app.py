@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from dynaform import __version__
+from dynaform.cli import adopt as adopt_cli
 from dynaform.cli import data as data_cli
 from dynaform.cli import local as local_cli
 from dynaform.cli import seed as seed_cli
@@ -36,6 +37,7 @@ app.command("plan")(tables_cli.plan)
 app.command("apply")(tables_cli.apply)
 app.command("destroy")(tables_cli.destroy)
 app.command("describe")(tables_cli.describe)
+app.command("export")(adopt_cli.export)
 app.command("seed", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
     seed_cli.seed
 )

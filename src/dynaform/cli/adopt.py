@@ -1,0 +1,164 @@
+"""``export`` (live tables -> a project) and ``import`` (foreign formats -> a project)."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import typer
+import yaml
+
+from dynaform import api
+from dynaform.aws.capabilities import AWS
+from dynaform.aws.client import where
+from dynaform.aws.live import LiveTable, read_tables
+from dynaform.aws.overview import list_table_names
+from dynaform.cli.context import state
+from dynaform.cli.output import out, print_json, say
+from dynaform.errors import DynaformError, UsageError
+from dynaform.plan.diff import billing_text
+from dynaform.plan.order import create_steps
+from dynaform.schema.exporters import ENV_TAG, project_from_tables
+from dynaform.schema.model import TableSpec
+
+EXPORT_FORMATS = ("yaml", "json", "cloudformation", "create-table-json")
+
+
+def summary_markdown(tables: list[LiveTable], source: str) -> str:
+    lines = [
+        f"# Table summary — {source}",
+        "",
+        "| table | keys | indexes | billing | TTL | PITR | stream | items | size (bytes) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for table in tables:
+        spec = table.spec
+        keys = spec.partition_key.name + (f" / {spec.sort_key.name}" if spec.sort_key else "")
+        indexes = ", ".join([g.name for g in spec.gsis] + [f"{i.name} (local)" for i in spec.lsis])
+        lines.append(
+            f"| {spec.name} | {keys} | {indexes or '-'} | {billing_text(spec.billing)} | "
+            f"{spec.ttl or '-'} | {'on' if spec.pitr else 'off'} | "
+            f"{(spec.stream or 'off').lower()} | {table.item_count if table.item_count is not None else '?'} | "
+            f"{table.size_bytes if table.size_bytes is not None else '?'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def cloudformation(specs: list[TableSpec]) -> dict[str, Any]:
+    """A CloudFormation template with one AWS::DynamoDB::Table per spec."""
+    resources: dict[str, Any] = {}
+    for spec in specs:
+        params = create_steps(spec, AWS)[0].params
+        props: dict[str, Any] = {
+            k: v for k, v in params.items() if k not in {"SSESpecification", "StreamSpecification"}
+        }
+        if spec.stream:
+            props["StreamSpecification"] = {"StreamViewType": spec.stream}
+        if spec.sse.kind != "aws_owned":
+            props["SSESpecification"] = {"SSEEnabled": True, "SSEType": "KMS"} | (
+                {"KMSMasterKeyId": spec.sse.kms_key} if spec.sse.kms_key else {}
+            )
+        if spec.ttl:
+            props["TimeToLiveSpecification"] = {"AttributeName": spec.ttl, "Enabled": True}
+        if spec.pitr:
+            props["PointInTimeRecoverySpecification"] = {"PointInTimeRecoveryEnabled": True}
+        logical = (
+            "".join(
+                part.capitalize()
+                for part in spec.name.replace(".", "-").replace("_", "-").split("-")
+            )
+            or "Table"
+        )
+        resources[logical] = {
+            "Type": "AWS::DynamoDB::Table",
+            "DeletionPolicy": "Retain",
+            "Properties": props,
+        }
+    return {"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}
+
+
+def export(
+    ctx: typer.Context,
+    tables: str = typer.Option("*", "--tables", help="Only tables whose name matches (glob)."),
+    out_dir: Path = typer.Option(Path("exported"), "--out", "-o", help="Folder to write into."),
+    fmt: str = typer.Option(
+        "yaml", "--format", help="yaml, json, cloudformation, create-table-json."
+    ),
+    project_name: str | None = typer.Option(None, "--project", help="Project name to write."),
+) -> None:
+    """Read live tables and write a project that declares them (read-only).
+
+    Writes DIR/dynaform.yaml (one environment for the endpoint read, physical names kept) so
+    that `dynaform -f DIR/dynaform.yaml plan --detailed-exitcode` exits 0, plus
+    DIR/table-summary.md.
+
+    Example: dynaform --endpoint-url http://localhost:8000 export --tables 'calendsync-*' --out live/
+    """
+    app = state(ctx)
+    if fmt not in EXPORT_FORMATS:
+        raise UsageError(f"unknown format {fmt!r}", hint="use " + ", ".join(EXPORT_FORMATS))
+    project, env = app.optional_project()
+    if project is not None and env is not None and app.env_flag:
+        conn = app.connect(project, env)
+    else:
+        settings = app.settings()
+        conn = api.connect_settings(settings, app.endpoint_url(settings))
+    say("export is read-only: nothing is changed on the endpoint")
+    names = [n for n in list_table_names(conn.client, conn.target) if fnmatch.fnmatch(n, tables)]
+    if not names:
+        raise DynaformError(
+            f"no table on {conn.target} matches {tables!r}",
+            hint="see `dynaform status` for the tables there",
+        )
+    found = [t for t in read_tables(conn.client, names, conn.caps, conn.target).values() if t]
+    env_tags = Counter(t.spec.tags.get(ENV_TAG) for t in found)
+    only = next(iter(env_tags)) if len(env_tags) == 1 else None
+    env_name: str = only if only else "live"
+    specs = [
+        t.spec.model_copy(
+            update={
+                "logical_name": t.spec.name,
+                "tags": {
+                    k: v for k, v in t.spec.tags.items() if not (k == ENV_TAG and v == env_name)
+                },
+            }
+        )
+        for t in found
+    ]
+    target: dict[str, Any] = {"target": "aws", "region": conn.settings.region}
+    if conn.endpoint_url:
+        target["endpoint"] = conn.endpoint_url
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    if fmt in {"yaml", "json"}:
+        data = project_from_tables(
+            project_name or out_dir.resolve().name or "exported", specs, env=env_name, target=target
+        )
+        path = out_dir / f"dynaform.{fmt}"
+        if fmt == "yaml":
+            header = f"# Exported by dynaform from {where(conn.settings, conn.endpoint_url)}\n"
+            path.write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+        else:
+            path.write_text(json.dumps(data, indent=2) + "\n")
+        written.append(path)
+    elif fmt == "cloudformation":
+        path = out_dir / "template.yaml"
+        path.write_text(yaml.safe_dump(cloudformation(specs), sort_keys=False))
+        written.append(path)
+    else:
+        for spec in specs:
+            path = out_dir / f"{spec.name}.json"
+            path.write_text(json.dumps(create_steps(spec, AWS)[0].params, indent=2) + "\n")
+            written.append(path)
+    summary = out_dir / "table-summary.md"
+    summary.write_text(summary_markdown(found, where(conn.settings, conn.endpoint_url)))
+    written.append(summary)
+    if app.json:
+        print_json({"tables": [s.name for s in specs], "files": [str(p) for p in written]})
+        return
+    out.print(f"exported {len(specs)} table(s) from {conn.target}:")
+    for path in written:
+        out.print(f"  {path}")
