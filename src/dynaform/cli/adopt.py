@@ -38,12 +38,20 @@ def summary_markdown(tables: list[LiveTable], source: str) -> str:
         spec = table.spec
         keys = spec.partition_key.name + (f" / {spec.sort_key.name}" if spec.sort_key else "")
         indexes = ", ".join([g.name for g in spec.gsis] + [f"{i.name} (local)" for i in spec.lsis])
-        lines.append(
-            f"| {spec.name} | {keys} | {indexes or '-'} | {billing_text(spec.billing)} | "
-            f"{spec.ttl or '-'} | {'on' if spec.pitr else 'off'} | "
-            f"{(spec.stream or 'off').lower()} | {table.item_count if table.item_count is not None else '?'} | "
-            f"{table.size_bytes if table.size_bytes is not None else '?'} |"
-        )
+        items = "?" if table.item_count is None else table.item_count
+        size = "?" if table.size_bytes is None else table.size_bytes
+        cells = [
+            spec.name,
+            keys,
+            indexes or "-",
+            billing_text(spec.billing),
+            spec.ttl or "-",
+            "on" if spec.pitr else "off",
+            (spec.stream or "off").lower(),
+            items,
+            size,
+        ]
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -95,7 +103,7 @@ def export(
     that `dynaform -f DIR/dynaform.yaml plan --detailed-exitcode` exits 0, plus
     DIR/table-summary.md.
 
-    Example: dynaform --endpoint-url http://localhost:8000 export --tables 'calendsync-*' --out live/
+    Example: dynaform --endpoint-url http://localhost:8000 export --tables 'app-*' --out live/
     """
     app = state(ctx)
     if fmt not in EXPORT_FORMATS:
