@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,8 @@ from dynaform.cli.output import out, print_json, say
 from dynaform.errors import DynaformError, UsageError
 from dynaform.plan.diff import billing_text
 from dynaform.plan.order import create_steps
-from dynaform.schema.exporters import ENV_TAG, project_from_tables
+from dynaform.schema.exporters import ENV_TAG, project_from_tables, table_to_raw
+from dynaform.schema.importers import FORMATS, import_text
 from dynaform.schema.model import TableSpec
 
 EXPORT_FORMATS = ("yaml", "json", "cloudformation", "create-table-json")
@@ -170,3 +172,92 @@ def export(
     out.print(f"exported {len(specs)} table(s) from {conn.target}:")
     for path in written:
         out.print(f"  {path}")
+
+
+def import_(
+    ctx: typer.Context,
+    files: list[Path] = typer.Argument(..., help="Templates, Terraform files, models, JSON."),
+    source_format: str = typer.Option("auto", "--from", help="auto, " + ", ".join(FORMATS)),
+    param: list[str] = typer.Option([], "--param", help="Template parameter K=V (repeatable)."),
+    out_dir: Path = typer.Option(Path("imported"), "--out", "-o", help="Folder to write into."),
+    project_name: str | None = typer.Option(None, "--project", help="Project name to write."),
+    env_name: str = typer.Option("dev", "--env-name", help="The environment to declare."),
+) -> None:
+    """Turn CloudFormation/SAM, Serverless, Terraform, NoSQL Workbench or AWS CLI JSON into a
+    project that `dynaform -f DIR/dynaform.yaml apply --yes` deploys as is.
+
+    Example: dynaform import template.yaml --param Stage=dev --out infra/
+    """
+    app = state(ctx)
+    params: dict[str, str] = {}
+    for item in param:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--param {item!r} is not K=V")
+        params[key] = value
+    tables: dict[str, Any] = {}
+    warnings: list[str] = []
+    seeds: dict[str, list[dict[str, Any]]] = {}
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise DynaformError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        result = import_text(text, str(path), source_format, params)
+        warnings += result.warnings
+        seeds.update(result.seed_items)
+        for spec in result.tables:
+            logical = re.sub(r"[^A-Za-z0-9_.-]", "-", spec.logical_name) or spec.name
+            raw = table_to_raw(spec)
+            pattern = result.patterns.get(spec.logical_name)
+            raw["physical_name"] = pattern if pattern else spec.name
+            if logical in tables:
+                raise DynaformError(
+                    f"two tables are named {logical!r} ({path})",
+                    hint="import the files into separate projects",
+                )
+            tables[logical] = raw
+    name = project_name or params.get("AWS::StackName") or (files[0].stem or "imported")
+    environment: dict[str, Any] = {"target": "local"}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if seeds:
+        (out_dir / "seeds").mkdir(exist_ok=True)
+        seed_files = []
+        for table, items in seeds.items():
+            seed_path = Path("seeds") / f"{table}.yaml"
+            logical = re.sub(r"[^A-Za-z0-9_.-]", "-", table)
+            (out_dir / seed_path).write_text(
+                yaml.safe_dump(
+                    {"table": logical, "format": "dynamodb", "items": items}, sort_keys=False
+                )
+            )
+            seed_files.append(str(seed_path))
+        environment["seeds"] = seed_files
+    project = {
+        "project": name,
+        "naming": "{table}",
+        "default_env": env_name,
+        "environments": {env_name: environment},
+        "tables": tables,
+    }
+    header = "# Imported by dynaform from " + ", ".join(p.name for p in files) + "\n"
+    target = out_dir / "dynaform.yaml"
+    target.write_text(header + yaml.safe_dump(project, sort_keys=False, allow_unicode=True))
+    for warning in warnings:
+        say(f"[yellow]warning:[/] {warning}")
+    if app.json:
+        print_json(
+            {
+                "project": str(target),
+                "tables": list(tables),
+                "warnings": warnings,
+                "seeds": list(seeds),
+            }
+        )
+        return
+    out.print(f"wrote {target} with {len(tables)} table(s): {', '.join(tables)}")
+    if seeds:
+        out.print(
+            f"sample items of {', '.join(seeds)} are in {out_dir / 'seeds'} "
+            "(`dynaform seed` loads them)"
+        )

@@ -38,6 +38,7 @@ app.command("apply")(tables_cli.apply)
 app.command("destroy")(tables_cli.destroy)
 app.command("describe")(tables_cli.describe)
 app.command("export")(adopt_cli.export)
+app.command("import")(adopt_cli.import_)
 app.command("seed", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
     seed_cli.seed
 )
