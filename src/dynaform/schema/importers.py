@@ -92,6 +92,13 @@ def from_create_table(params: Mapping[str, Any], logical: str, warnings: list[st
     if billing == "PROVISIONED" and not table["ProvisionedThroughput"]:
         warnings.append(f"{where}: provisioned without ProvisionedThroughput; using 5/5")
         table["ProvisionedThroughput"] = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+    if billing == "PROVISIONED":
+        for gsi in table["GlobalSecondaryIndexes"]:
+            if not gsi.get("ProvisionedThroughput"):
+                warnings.append(
+                    f"{where}: index {gsi.get('IndexName')} has no capacity; it gets the table's"
+                )
+                gsi["ProvisionedThroughput"] = dict(table["ProvisionedThroughput"])
     if "OnDemandThroughput" in params:
         table["OnDemandThroughput"] = params["OnDemandThroughput"]
     if "TableClass" in params:
@@ -411,6 +418,8 @@ def import_terraform(text: str, params: Mapping[str, str], source: str) -> Impor
         for name, body in block.items()
     }
     variables.update(params)
+    # `terraform.workspace` is Terraform's own stage: "default" unless --param workspace=…
+    variables["terraform.workspace"] = params.get("workspace", "default")
     stage_var = next((v for v in variables if v.lower() in STAGE_NAMES), None)
 
     def resolve(value: Any, where: str) -> Any:
@@ -428,7 +437,10 @@ def import_terraform(text: str, params: Mapping[str, str], source: str) -> Impor
                 )
             return str(variables[name])
 
-        resolved = re.sub(r"\$\{var\.([A-Za-z0-9_]+)\}", var, value)
+        resolved = re.sub(
+            r"\$\{terraform\.workspace\}", lambda m: str(variables["terraform.workspace"]), value
+        )
+        resolved = re.sub(r"\$\{var\.([A-Za-z0-9_]+)\}", var, resolved)
         bare = re.fullmatch(r"var\.([A-Za-z0-9_]+)", resolved)
         return var(bare) if bare else resolved
 
@@ -437,9 +449,14 @@ def import_terraform(text: str, params: Mapping[str, str], source: str) -> Impor
             spec = _terraform_table(logical, body, resolve, result.warnings)
             result.tables.append(spec)
             name = body.get("name", "")
-            if stage_var and isinstance(name, str) and f"${{var.{stage_var}}}" in name:
-                result.patterns[logical] = name.replace(f"${{var.{stage_var}}}", "{env}")
-                result.env = str(variables[stage_var])
+            stages = [f"${{var.{stage_var}}}"] if stage_var else []
+            stages.append("${terraform.workspace}")
+            for marker in stages:
+                rest = name.replace(marker, "") if isinstance(name, str) else "${"
+                if isinstance(name, str) and marker in name and "${" not in rest:
+                    result.patterns[logical] = name.replace(marker, "{env}")
+                    result.env = str(variables.get(marker[6:-1], variables["terraform.workspace"]))
+                    break
     if not result.tables:
         raise SourceFormatError(f"{source}: no aws_dynamodb_table resource found")
     return result

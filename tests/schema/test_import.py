@@ -1,0 +1,238 @@
+"""`dynaform import` of real-world files (tests/fixtures/imports, origins in its README), and
+`dynaform export` of every example, against the session's DynamoDB Local."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from dynaform.schema.importers import SourceFormatError, import_text
+from tests.helpers import run_cli
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures" / "imports"
+
+# fixture, extra args, physical name, (hash, range), {index: (hash, range, projection)}, ttl
+CASES: list[tuple[str, list[str], str, tuple[str, str | None], dict[str, Any], str | None]] = [
+    ("deptno-abandoned-animals.tf", [], "dev-aa", ("hk", "rk"), {}, "ttl"),
+    (
+        "lorenzocampo-securityhub.tf",
+        ["--param", "dynamodb_table=securityhub-findings"],
+        "securityhub-findings",
+        ("Resource", "Title"),
+        {},
+        None,
+    ),
+    (
+        "paachary-dynamodb-graph.create-table.json",
+        [],
+        "person_graph_data",
+        ("node", "sk"),
+        {"gsi_1": ("sk", None, "ALL")},
+        None,
+    ),
+    (
+        "cloudbrilliant-dynamodb-local-demo.create-table.json",
+        [],
+        "MusicCollection2",
+        ("Artist", "SongTitle"),
+        {},
+        None,
+    ),
+    ("0x6C38-sls-crud-example.serverless.yml", [], "sls-crud-table", ("id", None), {}, None),
+    (
+        "0xAmanita-loyalty-cards.serverless.yml",
+        [],
+        "python-serverless-arch1-yldevier",
+        ("id", None),
+        {},
+        None,
+    ),
+    ("AluBhorta-sam-dynamodb-s3-export.template.yaml", [], "DynamoDBTable", ("id", None), {}, None),
+    ("dan-mba-aws-sam-dynamodb-api.template.yaml", [], "Skills", ("PK", "SK"), {}, None),
+    ("uraitakahito-hello-aws-sam-dynamodb.template.yaml", [], "Todos", ("id", None), {}, None),
+    (
+        "ITP-system-product-catalog.workbench.json",
+        [],
+        "ProductCatalog",
+        ("PK", "SK"),
+        {"GSI1": ("GSI1PK", "GSI1SK", "INCLUDE"), "GSI2": ("GSI2PK", "GSI2SK", "INCLUDE")},
+        None,
+    ),
+]
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], clean_env: pytest.MonkeyPatch, ddb_endpoint: str):  # type: ignore[no-untyped-def]
+    def run(*args: str) -> Any:
+        return run_cli(capsys, "--endpoint-url", ddb_endpoint, *args)
+
+    return run
+
+
+def keys_of(schema: list[dict[str, str]]) -> tuple[str, str | None]:
+    hash_key = next(k["AttributeName"] for k in schema if k["KeyType"] == "HASH")
+    range_key = next((k["AttributeName"] for k in schema if k["KeyType"] == "RANGE"), None)
+    return hash_key, range_key
+
+
+@pytest.mark.parametrize(
+    ("fixture", "extra", "name", "keys", "indexes", "ttl"), CASES, ids=[c[0] for c in CASES]
+)
+def test_real_world_files_import_apply_and_describe_back(
+    cli: Any,
+    ddb: Any,
+    tmp_path: Path,
+    fixture: str,
+    extra: list[str],
+    name: str,
+    keys: tuple[str, str | None],
+    indexes: dict[str, Any],
+    ttl: str | None,
+) -> None:
+    out = tmp_path / "project"
+    imported = cli("import", str(FIXTURES / fixture), "--out", str(out), *extra)
+    assert imported.code == 0, imported.stderr
+    applied = cli("-f", str(out / "dynaform.yaml"), "apply", "--yes")
+    assert applied.code == 0, applied.stderr
+    table = ddb.describe_table(TableName=name)["Table"]
+    assert keys_of(table["KeySchema"]) == keys
+    found = {
+        g["IndexName"]: (*keys_of(g["KeySchema"]), g["Projection"]["ProjectionType"])
+        for g in table.get("GlobalSecondaryIndexes", [])
+    }
+    assert found == indexes
+    described = ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+    assert described.get("AttributeName") == ttl
+    replan = cli("-f", str(out / "dynaform.yaml"), "plan", "--detailed-exitcode")
+    assert replan.code == 0, replan.stdout
+
+
+def test_workbench_samples_become_a_seed_file(cli: Any, ddb: Any, tmp_path: Path) -> None:
+    out = tmp_path / "wb"
+    model = FIXTURES / "ITP-system-product-catalog.workbench.json"
+    assert cli("import", str(model), "--out", str(out)).code == 0
+    project = yaml.safe_load((out / "dynaform.yaml").read_text())
+    assert project["environments"]["dev"]["seeds"] == ["seeds/ProductCatalog.yaml"]
+    include = project["tables"]["ProductCatalog"]["indexes"]["GSI1"]["projection"]["include"]
+    assert sorted(include) == ["description", "name", "productId", "stockLevel", "type"]
+    assert cli("-f", str(out / "dynaform.yaml"), "apply", "--yes").code == 0
+    seeded = cli("-f", str(out / "dynaform.yaml"), "seed", "--clear", "--yes")
+    assert seeded.code == 0, seeded.stderr
+    assert ddb.scan(TableName="ProductCatalog", Select="COUNT")["Count"] == 9
+
+
+def test_broken_or_unresolvable_sources_are_clear_errors(cli: Any, tmp_path: Path) -> None:
+    missing = cli(
+        "import",
+        str(FIXTURES / "slee981-sam-dynamodb-auth-template.template.yaml"),
+        "--out",
+        str(tmp_path / "a"),
+    )
+    assert missing.code == 1 and "needs KeySchema and AttributeDefinitions" in missing.stderr
+    no_param = cli(
+        "import", str(FIXTURES / "lorenzocampo-securityhub.tf"), "--out", str(tmp_path / "b")
+    )
+    assert no_param.code == 1 and "var.dynamodb_table has no default" in no_param.stderr
+    assert "--param dynamodb_table=VALUE" in no_param.stderr
+
+
+def test_cloudformation_short_forms_conditions_and_stage_names() -> None:
+    template = textwrap.dedent("""\
+        Parameters:
+          Stage: {Type: String, Default: dev}
+          UseStreams: {Type: String, Default: "yes"}
+        Conditions:
+          Streams: !Equals [!Ref UseStreams, "yes"]
+        Resources:
+          Orders:
+            Type: AWS::DynamoDB::Table
+            Properties:
+              TableName: !Sub "${AWS::StackName}-${Stage}-orders"
+              BillingMode: PAY_PER_REQUEST
+              AttributeDefinitions: [{AttributeName: pk, AttributeType: S},
+                                     {AttributeName: gpk, AttributeType: N}]
+              KeySchema: [{AttributeName: pk, KeyType: HASH}]
+              GlobalSecondaryIndexes:
+                - IndexName: byG
+                  KeySchema: [{AttributeName: gpk, KeyType: HASH}]
+                  Projection: {ProjectionType: KEYS_ONLY}
+              StreamSpecification: !If [Streams, {StreamViewType: NEW_IMAGE}, !Ref AWS::NoValue]
+              TimeToLiveSpecification: {AttributeName: expires, Enabled: true}
+              PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true}
+              ContributorInsightsSpecification: {Enabled: true}
+          Global:
+            Type: AWS::DynamoDB::GlobalTable
+        """)
+    result = import_text(template, "t.yaml", "auto", {"AWS::StackName": "shop", "Stage": "prod"})
+    [spec] = result.tables
+    assert spec.name == "shop-prod-orders" and result.env == "prod"
+    assert result.patterns == {"Orders": "{project}-{env}-orders"}
+    assert spec.stream == "NEW_IMAGE" and spec.ttl == "expires" and spec.pitr
+    assert spec.gsis[0].partition_key.type == "N" and spec.gsis[0].projection.type == "KEYS_ONLY"
+    assert any("ContributorInsightsSpecification is not supported" in w for w in result.warnings)
+    assert any("global tables" in w for w in result.warnings)
+    off = import_text(template, "t.yaml", "auto", {"UseStreams": "no"})
+    assert off.tables[0].stream is None
+
+
+def test_serverless_variables_and_unresolved_ones() -> None:
+    text = textwrap.dedent("""\
+        service: shop
+        provider: {name: aws, stage: "${opt:stage, 'dev'}"}
+        custom: {table: "${self:service}-${sls:stage}-orders"}
+        resources:
+          Resources:
+            T:
+              Type: AWS::DynamoDB::Table
+              Properties:
+                TableName: ${self:custom.table}
+                AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+                KeySchema: [{AttributeName: id, KeyType: HASH}]
+                BillingMode: PAY_PER_REQUEST
+                Tags: [{Key: owner, Value: "${env:OWNER}"}]
+        """)
+    result = import_text(text, "serverless.yml", "auto", {"stage": "qa"})
+    assert result.tables[0].name == "shop-qa-orders"
+    assert any("${env:OWNER} could not be resolved" in w for w in result.warnings)
+
+
+def test_unknown_format_is_refused() -> None:
+    with pytest.raises(SourceFormatError, match="cannot tell its format"):
+        import_text("hello: world\n", "x.yaml", "auto", {})
+
+
+@pytest.mark.parametrize("example", ["calendar", "expenses", "vishmaker", "items"])
+def test_every_example_exports_to_a_project_that_plans_to_nothing(
+    cli: Any, tmp_path: Path, example: str
+) -> None:
+    source = ROOT / "examples" / example / "dynaform.yaml"
+    assert cli("-f", str(source), "apply", "--yes").code == 0
+    prefix = {
+        "calendar": "calendsync-dev-",
+        "expenses": "construction-expenses-dev-",
+        "vishmaker": "dev-vishmaker-",
+        "items": "items-dev",
+    }[example]
+    out = tmp_path / "exported"
+    exported = cli("export", "--tables", prefix + "*", "--out", str(out))
+    assert exported.code == 0, exported.stderr
+    assert "read-only" in exported.stderr
+    summary = (out / "table-summary.md").read_text()
+    assert prefix in summary and "| keys |" in summary
+    replan = cli("-f", str(out / "dynaform.yaml"), "plan", "--detailed-exitcode")
+    assert replan.code == 0, replan.stdout
+    for fmt in ("json", "cloudformation", "create-table-json"):
+        other = tmp_path / fmt
+        assert (
+            cli("export", "--tables", prefix + "*", "--out", str(other), "--format", fmt).code == 0
+        )
+    template = yaml.safe_load((tmp_path / "cloudformation" / "template.yaml").read_text())
+    assert all(r["Type"] == "AWS::DynamoDB::Table" for r in template["Resources"].values())
+    again = import_text(json.dumps(template), "template.json", "cloudformation", {})
+    assert len(again.tables) == len(template["Resources"])
