@@ -11,6 +11,7 @@ import typer
 from dynaform import __version__
 from dynaform.cli import adopt as adopt_cli
 from dynaform.cli import data as data_cli
+from dynaform.cli import documents as documents_cli
 from dynaform.cli import local as local_cli
 from dynaform.cli import seed as seed_cli
 from dynaform.cli import status as status_cli
@@ -39,6 +40,8 @@ app.command("destroy")(tables_cli.destroy)
 app.command("describe")(tables_cli.describe)
 app.command("export")(adopt_cli.export)
 app.command("import")(adopt_cli.import_)
+app.command("docs")(documents_cli.docs)
+app.command("iam-policy")(documents_cli.iam_policy_command)
 app.command("seed", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
     seed_cli.seed
 )

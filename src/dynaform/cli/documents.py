@@ -1,0 +1,57 @@
+"""``docs`` and ``iam-policy``: documents generated from the project file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from dynaform.cli.context import state
+from dynaform.cli.output import out, say
+from dynaform.errors import UsageError
+from dynaform.schema.documents import ROLES, design_document, iam_policy
+
+
+def docs(
+    ctx: typer.Context,
+    out_file: Path | None = typer.Option(None, "--out", "-o", help="Write here (else stdout)."),
+) -> None:
+    """A Markdown design document: tables, names per environment, keys, indexes, settings
+    and a Mermaid diagram of each table's access paths. All environments unless -e.
+
+    Example: dynaform docs --out docs/dynamodb.md
+    """
+    app = state(ctx)
+    project = app.project()
+    envs = [app.env(project)] if app.env_flag else project.environment_names
+    text = design_document(project, envs)
+    if out_file is None:
+        out.file.write(text)
+        return
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    out_file.write_text(text)
+    say(f"wrote {out_file}")
+
+
+def iam_policy_command(
+    ctx: typer.Context,
+    role: str = typer.Option("app", "--role", help="deploy, app (data only) or readonly."),
+    account: str = typer.Option("*", "--account", help="AWS account id for the ARNs."),
+    region: str | None = typer.Option(None, "--region-for-arns", help="Region (default: env's)."),
+) -> None:
+    """A least-privilege IAM policy (JSON) scoped to the project's table and index ARNs.
+
+    deploy: exactly what plan/apply/export/destroy call; app: item reads and writes (and the
+    streams it declares); readonly: reads and describes.
+
+    Example: dynaform -e prod iam-policy --role deploy --account 123456789012
+    """
+    app = state(ctx)
+    if role not in ROLES:
+        raise UsageError(f"unknown role {role!r}", hint="use deploy, app or readonly")
+    project = app.project()
+    env = app.env(project)
+    specs = project.resolve(env)
+    chosen_region = region or project.environment(env).region or app.settings().region
+    out.file.write(json.dumps(iam_policy(specs, role, chosen_region, account), indent=2) + "\n")
