@@ -7,8 +7,8 @@ setup:
 	@scripts/bootstrap.sh
 
 lint: setup
-	$(VENV)/ruff check src tests bench
-	$(VENV)/ruff format --check src tests bench
+	$(VENV)/ruff check src tests bench examples
+	$(VENV)/ruff format --check src tests bench examples
 	$(VENV)/mypy --strict src
 
 test: lint

@@ -17,6 +17,13 @@ class KeyTemplate:
     def fields(self) -> tuple[str, ...]:
         return tuple(name for _, name, _, _ in string.Formatter().parse(self.text) if name)
 
+    @property
+    def single_field(self) -> str | None:
+        """The field name when the template is just ``{field}`` (the attribute keeps the field's
+        own type, e.g. a number sort key)."""
+        fields = self.fields
+        return fields[0] if len(fields) == 1 and self.text == "{" + fields[0] + "}" else None
+
     def render(self, values: Mapping[str, Any]) -> str | None:
         """The key, or None when a field is missing (how sparse indexes are left out)."""
         present = {}

@@ -174,16 +174,32 @@ class Entity(BaseModel):
             ) from exc
 
 
+def key_value(key: KeyTemplate, values: dict[str, Any]) -> dict[str, Any]:
+    """A key attribute's AttributeValue: the field itself for ``{field}``, else the text."""
+    field_name = key.single_field
+    if field_name is not None:
+        return ENCODER.value(_stored(values[field_name]))
+    rendered = key.render(values)
+    assert rendered is not None
+    return {"S": rendered}
+
+
+def is_natural(attribute: str | None, key: KeyTemplate | None) -> bool:
+    """An index key that is a field of the entity itself (status-index on `status`)."""
+    return key is not None and attribute is not None and key.single_field == attribute
+
+
 def index_keys(b: Binding, values: dict[str, Any]) -> dict[str, str | None]:
-    """Each index key attribute's value, or None where a field is missing (sparse: the item
-    is left out of that index)."""
+    """Each derived index key attribute's value, or None where a field is missing (sparse: the
+    item is left out of that index). Natural keys are the entity's own fields: not listed."""
     keys: dict[str, str | None] = {}
     for index in b.indexes.values():
         pk = index.pk.render(values)
         sk = index.sk.render(values) if index.sk else None
         complete = pk is not None and (index.sk is None or sk is not None)
-        keys[index.pk_attribute] = pk if complete else None
-        if index.sk_attribute:
+        if not is_natural(index.pk_attribute, index.pk):
+            keys[index.pk_attribute] = pk if complete else None
+        if index.sk_attribute and not is_natural(index.sk_attribute, index.sk):
             keys[index.sk_attribute] = sk if complete else None
     return keys
 

@@ -341,11 +341,13 @@ class Store:
                 )
             keys = b.indexes[index]
             pk_attr, pk_template, sk_attr = keys.pk_attribute, keys.pk, keys.sk_attribute
-        pk = pk_template.render(values)
-        if pk is None:
+        pk_text = pk_template.render(values)
+        if pk_text is None:
             raise EntityValidationError(
                 f"{entity.__name__}: the partition key needs {', '.join(pk_template.fields)}"
             )
+        natural = pk_template.single_field
+        pk: Any = _stored(values[natural]) if natural and natural == pk_attr else pk_text
         p = Placeholders(ENCODER.value)
         key_conditions = [compare(pk_attr, "eq", pk)]
         sort = sort_condition(sk_attr, sk) if sk_attr else None
@@ -378,14 +380,50 @@ class Store:
         }
         if cursor:
             params["ExclusiveStartKey"] = _from_json(cursors.decode(cursor, shape, self.cursor_key))
-        answer = self._call("query", table, **params, **p.request())
+        try:
+            answer = self._call("query", table, **params, **p.request())
+        except ClientError as exc:
+            message = str(exc.response.get("Error", {}).get("Message", ""))
+            if not (index and "does not project" in message and filters and not filter):
+                raise
+            # A KEYS_ONLY/INCLUDE index without the type attribute: query keys, then fetch
+            # the full items by their primary keys and keep this entity's.
+            params.pop("FilterExpression")
+            placeholders = p.request()
+            names = placeholders.get("ExpressionAttributeNames", {})
+            values = placeholders.get("ExpressionAttributeValues", {})
+            answer = self._call("query", table, **params, **_only_used(params, names, values))
         return self._page(entity, answer, shape)
 
     def _page(self, entity: type[E], answer: dict[str, Any], shape: Any) -> Page[E]:
-        items = [self._load(entity, item) for item in answer.get("Items", [])]
+        raw = answer.get("Items", [])
+        if any(TYPE_ATTRIBUTE not in item for item in raw):
+            raw = self._full_items(entity, raw)
+        items = [self._load(entity, item) for item in raw]
         last = answer.get("LastEvaluatedKey")
         token = cursors.encode(_to_json(last), shape, self.cursor_key) if last else None
         return Page([i for i in items if i is not None], token)
+
+    def _full_items(self, entity: type[E], partial: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Items read from an index that does not project them, fetched whole, same order."""
+        b = entity.binding()
+        key_names = [b.pk_attribute] + ([b.sk_attribute] if b.sk_attribute else [])
+        table = self.table(entity)
+        keys = [{k: item[k] for k in key_names} for item in partial]
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(keys), 100):
+            request: dict[str, Any] = {table: {"Keys": keys[start : start + 100]}}
+            while request:
+                answer = self._call("batch_get_item", table, RequestItems=request)
+                for item in answer.get("Responses", {}).get(table, []):
+                    found[repr([item[k] for k in key_names])] = item
+                request = answer.get("UnprocessedKeys") or {}
+        ordered = [found.get(repr([k[n] for n in key_names])) for k in keys]
+        return [
+            item
+            for item in ordered
+            if item is not None and item.get(TYPE_ATTRIBUTE, {}).get("S") == b.type_name
+        ]
 
     def query_all(self, entity: type[E], **kwargs: Any) -> Iterator[E]:
         cursor = None
@@ -582,6 +620,21 @@ class Store:
             self._load(cls, r.get("Item"))
             for (cls, _), r in zip(requests, answer.get("Responses", []), strict=True)
         ]
+
+
+def _only_used(
+    params: dict[str, Any], names: dict[str, str], values: dict[str, Any]
+) -> dict[str, Any]:
+    """The placeholders the remaining expressions still use."""
+    text = " ".join(str(params.get(k, "")) for k in ("KeyConditionExpression",))
+    out: dict[str, Any] = {}
+    used_names = {k: v for k, v in names.items() if k in text}
+    used_values = {k: v for k, v in values.items() if k in text}
+    if used_names:
+        out["ExpressionAttributeNames"] = used_names
+    if used_values:
+        out["ExpressionAttributeValues"] = used_values
+    return out
 
 
 def _to_json(key: dict[str, Any]) -> dict[str, Any]:
