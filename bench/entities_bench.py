@@ -1,0 +1,158 @@
+"""Entity layer overhead vs the raw botocore client and boto3's resource layer, one engine.
+
+    python bench/entities_bench.py [--ops 2000]
+
+Each contender does the same get / put / query (20 items) against DynamoDB Local; the table
+reports µs per operation (wall and client CPU) and the overhead relative to raw botocore.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from dynaform.aws.client import dynamodb_client
+from dynaform.entities import Entity, Store
+from dynaform.local import engine
+from dynaform.settings import Settings
+
+
+class Reading(Entity):
+    sensor: str
+    at: datetime
+    value: int
+    note: str
+
+    class Meta:
+        table = "bench"
+        pk = "SENSOR#{sensor}"
+        sk = "AT#{at:%Y-%m-%dT%H:%M:%SZ}"
+
+
+def timed(ops: int, work: Callable[[int], object], rounds: int = 3) -> tuple[float, float]:
+    """Best of ``rounds`` (DynamoDB Local's latency wanders): µs wall and CPU per operation."""
+    for i in range(50):  # warm-up
+        work(i)
+    best = (float("inf"), float("inf"))
+    for _ in range(rounds):
+        wall, cpu = time.perf_counter(), time.process_time()
+        for i in range(ops):
+            work(i)
+        took = ((time.perf_counter() - wall) / ops * 1e6, (time.process_time() - cpu) / ops * 1e6)
+        best = min(best, took)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--ops", type=int, default=2000)
+    args = parser.parse_args()
+    state = Path(tempfile.mkdtemp()) / "state"
+    started = engine.start(state, port=engine.free_port(), in_memory=True)
+    url = started.record.endpoint_url
+    try:
+        client: Any = dynamodb_client(Settings(url, "us-east-1", None, False))
+        client.create_table(
+            TableName="bench",
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[
+                {"AttributeName": "PK", "AttributeType": "S"},
+                {"AttributeName": "SK", "AttributeType": "S"},
+            ],
+            KeySchema=[
+                {"AttributeName": "PK", "KeyType": "HASH"},
+                {"AttributeName": "SK", "KeyType": "RANGE"},
+            ],
+        )
+        store = Store(client, tables={"bench": "bench"})
+        table = boto3.resource(
+            "dynamodb",
+            endpoint_url=url,
+            region_name="us-east-1",
+            aws_access_key_id="bench",
+            aws_secret_access_key="bench",
+        ).Table("bench")
+        base = datetime(2024, 1, 1, tzinfo=UTC)
+
+        def reading(i: int) -> Reading:
+            return Reading(
+                sensor=f"s{i % 50}", at=base + timedelta(seconds=i), value=i, note="x" * 200
+            )
+
+        for i in range(1000):
+            store.put(reading(i))
+        entities = [reading(i) for i in range(args.ops + 50)]  # built up front for everyone
+        raw_items = [e.to_item() for e in entities]
+        plain = [{k: next(iter(v.values())) for k, v in item.items()} for item in raw_items]
+        rows: dict[str, dict[str, tuple[float, float]]] = {}
+        rows["put"] = {
+            "botocore": timed(
+                args.ops, lambda i: client.put_item(TableName="bench", Item=raw_items[i])
+            ),
+            "dynaform": timed(args.ops, lambda i: store.put(entities[i])),
+            "boto3 resource": timed(args.ops, lambda i: table.put_item(Item=plain[i])),
+        }
+        rows["get"] = {
+            "botocore": timed(
+                args.ops,
+                lambda i: client.get_item(
+                    TableName="bench",
+                    Key={"PK": raw_items[i % 1000]["PK"], "SK": raw_items[i % 1000]["SK"]},
+                ),
+            ),
+            "dynaform": timed(
+                args.ops,
+                lambda i: store.get(
+                    Reading, sensor=f"s{i % 50}", at=base + timedelta(seconds=i % 1000)
+                ),
+            ),
+            "boto3 resource": timed(
+                args.ops,
+                lambda i: table.get_item(
+                    Key={"PK": plain[i % 1000]["PK"], "SK": plain[i % 1000]["SK"]}
+                ),
+            ),
+        }
+        rows["query 20"] = {
+            "botocore": timed(
+                args.ops // 4,
+                lambda i: client.query(
+                    TableName="bench",
+                    KeyConditionExpression="PK = :p",
+                    ExpressionAttributeValues={":p": {"S": f"SENSOR#s{i % 50}"}},
+                ),
+            ),
+            "dynaform": timed(args.ops // 4, lambda i: store.query(Reading, sensor=f"s{i % 50}")),
+            "boto3 resource": timed(
+                args.ops // 4,
+                lambda i: table.query(
+                    KeyConditionExpression="PK = :p",
+                    ExpressionAttributeValues={":p": f"SENSOR#s{i % 50}"},
+                ),
+            ),
+        }
+    finally:
+        engine.stop(state)
+    print(
+        f"{args.ops} operations each, DynamoDB Local in memory; µs per operation "
+        "(wall / client CPU), overhead vs raw botocore"
+    )
+    print(f"{'operation':<10}{'botocore':>18}{'dynaform':>26}{'boto3 resource':>26}")
+    for op, by in rows.items():
+        raw_wall = by["botocore"][0]
+        cells = [f"{by['botocore'][0]:>8.0f} / {by['botocore'][1]:>4.0f}"]
+        for name in ("dynaform", "boto3 resource"):
+            wall, cpu = by[name]
+            cells.append(f"{wall:>8.0f} / {cpu:>4.0f} ({100 * (wall - raw_wall) / raw_wall:+.0f}%)")
+        print(f"{op:<10}{cells[0]:>18}{cells[1]:>26}{cells[2]:>26}")
+
+
+if __name__ == "__main__":
+    main()
