@@ -329,3 +329,17 @@ def test_numbers_and_floats_are_exact(store: Store) -> None:
     price = Price(sku="p1", amount=Decimal("19.990000000000000000000000000000000001"), ratio=0.1)
     store.put(price)
     assert store.get(Price, sku="p1") == price
+
+
+def test_batch_write_through_the_data_plane_writer(store: Store, ddb_endpoint: str) -> None:
+    from tests.conftest import local_settings
+
+    connected = Store.connect(local_settings(ddb_endpoint), ddb_endpoint, tables=store.tables)
+    assert connected.wire is not None
+    assert connected.batch_write(puts=[event(n, user="bulk") for n in range(60)]) == 60
+    assert connected.count(Event, user_id="bulk") == 60
+    keys = [
+        {"user_id": "bulk", "event_id": f"e{n:03d}", "start": event(n).start} for n in range(60)
+    ]
+    assert connected.batch_write(deletes=[(Event, k) for k in keys]) == 60
+    assert connected.count(Event, user_id="bulk") == 0

@@ -11,19 +11,24 @@ from __future__ import annotations
 
 import builtins
 import random
+import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from botocore.exceptions import ClientError
 
 from dynaform.aws.client import DynamoDBClient, dynamodb_client, translate_error
+from dynaform.data.ops import write_records
+from dynaform.data.wire import WireClient
 from dynaform.entities import cursor as cursors
 from dynaform.entities.errors import (
     AlreadyExists,
     ConflictError,
+    EntityError,
     EntityValidationError,
     NotFound,
     TableMissing,
@@ -94,10 +99,13 @@ class Store:
     tables: Mapping[str, str] = field(default_factory=dict)
     cursor_key: bytes = b"dynaform-development-key-change-me"
     hide_expired: bool = True
+    wire: WireClient | None = None  # the data plane's client: batch_write goes through it
 
     @classmethod
     def connect(cls, settings: Settings, endpoint_url: str | None = None, **kwargs: Any) -> Store:
-        return cls(dynamodb_client(settings, endpoint_url), **kwargs)
+        client = dynamodb_client(settings, endpoint_url)
+        wire = WireClient(settings, endpoint_url, client=client)
+        return cls(client, wire=wire, **kwargs)
 
     # --- plumbing ------------------------------------------------------------------------
 
@@ -508,7 +516,12 @@ class Store:
         puts: Iterable[Entity] = (),
         deletes: Iterable[tuple[type[Entity], dict[str, Any]]] = (),
     ) -> int:
-        """Puts and deletes in 25-item batches, UnprocessedItems retried (no conditions)."""
+        """Puts and deletes in 25-item batches, UnprocessedItems retried (no conditions).
+        With the data plane's client (``Store.connect``) this is its bulk writer: several
+        batches in flight, and nothing dropped (what cannot be written raises, naming the
+        reject file)."""
+        if self.wire is not None:
+            return self._bulk_write(list(puts), list(deletes))
         requests: dict[str, list[dict[str, Any]]] = {}
         for entity in puts:
             requests.setdefault(self.table(type(entity)), []).append(
@@ -536,6 +549,30 @@ class Store:
                                 hint="retry later or use `dynaform data import`",
                             )
                         time.sleep(random.random() * min(5.0, 0.05 * 2**attempt))
+        return written
+
+    def _bulk_write(
+        self, puts: list[Entity], deletes: list[tuple[type[Entity], dict[str, Any]]]
+    ) -> int:
+        assert self.wire is not None
+        groups: dict[tuple[str, bool], list[dict[str, Any]]] = {}
+        for entity in puts:
+            groups.setdefault((self.table(type(entity)), False), []).append(_wire(entity.to_item()))
+        for cls, keys in deletes:
+            groups.setdefault((self.table(cls), True), []).append(_wire(cls.key_of(**keys)))
+        written = 0
+        for (table, delete), items in groups.items():
+            rejects = Path(tempfile.gettempdir()) / f"{table}.entities-rejects.jsonl"
+            stats = write_records(
+                self.wire, table, iter(enumerate(items)), rejects=rejects, delete=delete
+            )
+            written += stats.items
+            if stats.rejected:
+                raise EntityError(
+                    f"{stats.rejected} item(s) could not be written to {table}; "
+                    f"they are in {rejects}",
+                    hint="fix them and `dynaform data import` the file",
+                )
         return written
 
     # --- transactions --------------------------------------------------------------------
@@ -635,6 +672,30 @@ def _only_used(
     if used_values:
         out["ExpressionAttributeValues"] = used_values
     return out
+
+
+def _wire(item: dict[str, Any]) -> dict[str, Any]:
+    """botocore form (binary as bytes) -> wire form (binary as base64 text)."""
+    import base64
+
+    def fix(av: Any) -> Any:
+        if not isinstance(av, dict):
+            return av
+        if "B" in av and isinstance(av["B"], bytes):
+            return {"B": base64.b64encode(av["B"]).decode()}
+        if "BS" in av:
+            return {
+                "BS": [
+                    base64.b64encode(b).decode() if isinstance(b, bytes) else b for b in av["BS"]
+                ]
+            }
+        if "M" in av:
+            return {"M": {k: fix(v) for k, v in av["M"].items()}}
+        if "L" in av:
+            return {"L": [fix(v) for v in av["L"]]}
+        return av
+
+    return {k: fix(v) for k, v in item.items()}
 
 
 def _to_json(key: dict[str, Any]) -> dict[str, Any]:
