@@ -189,6 +189,16 @@ class Store:
             self._conditional(exc, type(entity), exists_error)
             raise
 
+    def _missing_or_conflict(
+        self, exc: ClientError, entity: type[Entity], keys: Mapping[str, Any]
+    ) -> None:
+        """A failed condition on an existing-item write: NotFound when there was no item
+        (DynamoDB returns none), else ConflictError with the stored version."""
+        failed = exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+        if failed and not exc.response.get("Item"):
+            raise NotFound(f"no {entity.__name__} with {dict(keys)}") from exc
+        self._conditional(exc, entity, exists_error=False)
+
     def _conditional(self, exc: ClientError, entity: type[Entity], exists_error: bool) -> None:
         if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
             return
@@ -260,11 +270,7 @@ class Store:
                 **p.request(),
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get(
-                "Code"
-            ) == "ConditionalCheckFailedException" and not exc.response.get("Item"):
-                raise NotFound(f"no {entity.__name__} with {dict(keys)}") from exc
-            self._conditional(exc, entity, exists_error=False)
+            self._missing_or_conflict(exc, entity, dict(keys))
             raise
         return entity.from_item(answer["Attributes"])  # type: ignore[no-any-return]
 
@@ -313,11 +319,7 @@ class Store:
                 **p.request(),
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get(
-                "Code"
-            ) == "ConditionalCheckFailedException" and not exc.response.get("Item"):
-                raise NotFound(f"no {entity.__name__} with {keys}") from exc
-            self._conditional(exc, entity, exists_error=False)
+            self._missing_or_conflict(exc, entity, keys)
             raise
 
     # --- many items ----------------------------------------------------------------------
