@@ -479,7 +479,13 @@ class Store:
         operation = "scan"
         if values:
             operation = "query"
-            params["KeyConditionExpression"] = compare(b.pk_attribute, "eq", b.pk.render(values))(p)
+            natural = b.pk.single_field
+            value = (
+                _stored(values[natural])
+                if natural and natural == b.pk_attribute
+                else b.pk.render(values)
+            )
+            params["KeyConditionExpression"] = compare(b.pk_attribute, "eq", value)(p)
         total = 0
         while True:
             answer = self._call(operation, table, **params, **p.request())
