@@ -125,19 +125,22 @@ def test_local_flag_starts_the_managed_engine(tmp_path: Path) -> None:
 
 
 def test_version_and_every_help_shows_an_example(capsys: pytest.CaptureFixture[str]) -> None:
+    import typer
+
+    from dynaform.cli.app import app
+
     version = run_cli(capsys, "--version")
     assert version.code == 0 and version.stdout.startswith("dynaform ")
-    for command in (
-        [],
-        ["status"],
-        ["local"],
-        ["local", "install"],
-        ["local", "start"],
-        ["local", "stop"],
-        ["local", "status"],
-        ["local", "logs"],
-        ["local", "reset"],
-    ):
+    paths: list[list[str]] = [[]]
+
+    def walk(command: Any, prefix: list[str]) -> None:
+        for name, sub in getattr(command, "commands", {}).items():
+            paths.append([*prefix, name])
+            walk(sub, [*prefix, name])
+
+    walk(typer.main.get_command(app), [])
+    assert len(paths) > 20  # every command and group, found from the app itself
+    for command in paths:
         shown = run_cli(capsys, *command, "--help")
         assert shown.code == 0, command
         assert "Example:" in shown.stdout, command
