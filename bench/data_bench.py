@@ -310,10 +310,102 @@ def child(name: str, n: int, source: Path, port: int) -> None:
     print(json.dumps(measure(lambda: CONTENDERS[name](n, source))))
 
 
+def export_rss(count: int) -> None:
+    """Import ``count`` small items, then export them in a fresh process and report its peak
+    RSS (the export streams: memory must not grow with the table)."""
+    from dynaform.local import engine
+
+    state = Path(tempfile.mkdtemp()) / "state"
+    port = engine.free_port()
+    engine.start(state, port=port, in_memory=True)
+    url = f"http://localhost:{port}"
+    try:
+        global ENDPOINT
+        ENDPOINT = url
+        fresh_table("dynaform")
+        source = Path(tempfile.mkdtemp()) / "items.jsonl"
+        with source.open("wb") as out:
+            for i in range(count):
+                out.write(
+                    orjson.dumps(
+                        {
+                            "Item": {
+                                "pk": {"S": f"item#{i:09d}"},
+                                "n": {"N": str(i)},
+                                "s": {"S": "x" * 100},
+                            }
+                        }
+                    )
+                    + b"\n"
+                )
+        began = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "dynaform",
+                "--endpoint-url",
+                url,
+                "--json",
+                "data",
+                "import",
+                "dynaform",
+                str(source),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        imported = time.perf_counter() - began
+        out_dir = Path(tempfile.mkdtemp()) / "export"
+        script = (
+            "import resource, subprocess, sys; "
+            "subprocess.run(sys.argv[1:], check=True, capture_output=True); "
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+        )
+        began = time.perf_counter()
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                script,
+                sys.executable,
+                "-m",
+                "dynaform",
+                "--endpoint-url",
+                url,
+                "data",
+                "export",
+                "dynaform",
+                "--out",
+                str(out_dir),
+                "--segments",
+                "4",
+                "--gzip",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        exported = time.perf_counter() - began
+        print(
+            f"{count} items: import {imported:.0f}s ({count / imported:,.0f}/s), export "
+            f"{exported:.0f}s ({count / exported:,.0f}/s), export peak RSS "
+            f"{int(done.stdout.strip()) / 1024:.0f} MB"
+        )
+    finally:
+        engine.stop(state)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=20000)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--export-rss",
+        type=int,
+        default=0,
+        help="Only measure peak RSS of exporting this many items (e.g. 1000000).",
+    )
     parser.add_argument("--child")
     parser.add_argument("--source")
     parser.add_argument("--port", type=int)
@@ -324,6 +416,9 @@ def main() -> None:
 
     global ENDPOINT
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+    if args.export_rss:
+        export_rss(args.export_rss)
+        return
     from dynaform.local import engine
 
     state = Path(tempfile.mkdtemp()) / "state"

@@ -570,3 +570,31 @@ def test_logical_table_names_resolve_through_the_project(
     assert result.code == 0, result.stderr
     assert f"into {project}-dev-orders" in result.stdout
     assert ddb.scan(TableName=f"{project}-dev-orders", Select="COUNT")["Count"] == 30
+
+
+def test_copy_to_another_endpoint(
+    cli: Any, ddb: Any, ddb_endpoint: str, tmp_path: Path, table_name: Any
+) -> None:
+    source_name, target_name = table_name("from"), table_name("to")
+    make_table(ddb, source_name)
+    make_table(ddb, target_name)
+    source = tmp_path / "s.jsonl"
+    expected = write_source(source, 120)
+    assert cli("data", "import", source_name, str(source)).code == 0
+    other = ddb_endpoint.replace("localhost", "127.0.0.1")  # the same engine by another address
+    copied = cli(
+        "data",
+        "copy",
+        source_name,
+        target_name,
+        "--to-endpoint",
+        other,
+        "--rejects",
+        str(tmp_path / "c.rej"),
+    )
+    assert copied.code == 0, copied.stderr
+    out = tmp_path / "check.jsonl"
+    assert cli("data", "export", target_name, "--out", str(out)).code == 0
+    assert read_items(out) == expected
+    same = cli("data", "copy", source_name, source_name)
+    assert same.code == 2 and "same table" in same.stderr
