@@ -598,3 +598,27 @@ def test_copy_to_another_endpoint(
     assert read_items(out) == expected
     same = cli("data", "copy", source_name, source_name)
     assert same.code == 2 and "same table" in same.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["data", "count"],
+        ["data", "clear", "--yes"],
+        ["data", "export", "--out", "x.jsonl"],
+        ["seed", "-g", "items"],
+    ],
+)
+def test_a_missing_table_is_one_sentence_not_a_traceback(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    args = (
+        [*command[:2], "no-such-table", *command[2:]]
+        if command[0] == "data"
+        else [*command, "--table", "no-such-table"]
+    )
+    result = cli(*args)
+    assert result.code == 1
+    assert "table no-such-table does not exist" in result.stderr
+    assert "dynaform apply" in result.stderr and "Traceback" not in result.stderr

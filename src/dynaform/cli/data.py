@@ -313,8 +313,8 @@ def count(
     app_state = state(ctx)
     wire, name, _ = _target(app_state, table)
     try:
-        counted = ops.count_items(wire, name, segments)
         approx = ops.describe(wire, name).get("ItemCount")
+        counted = ops.count_items(wire, name, segments)
     except Exception as exc:
         raise translate_error(exc, wire.endpoint_url) from exc
     if app_state.json:
@@ -338,6 +338,7 @@ def clear(
     """
     app_state = state(ctx)
     wire, name, protected = _target(app_state, table)
+    ops.describe(wire, name)  # a missing table is one clear sentence
     existing = ops.count_items(wire, name)
     if existing == 0:
         out.print(f"{name} is already empty")

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from botocore.exceptions import ClientError
 
 from dynaform.data import files
 from dynaform.data.bulk import BulkWriter, Record, RejectFile, Watermark, WriteStats, scan_pages
@@ -43,7 +44,15 @@ def _write_json(path: Path, data: Any) -> None:
 
 
 def describe(wire: WireClient, table: str) -> dict[str, Any]:
-    answer = wire.call("DescribeTable", {"TableName": table})
+    try:
+        answer = wire.call("DescribeTable", {"TableName": table})
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            raise DataError(
+                f"table {table} does not exist on {wire.endpoint_url}",
+                hint="create it with `dynaform apply`, or check the name, -e and --endpoint-url",
+            ) from exc
+        raise
     return dict(answer["Table"])
 
 
