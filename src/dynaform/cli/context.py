@@ -53,6 +53,12 @@ class AppState:
         """The project and environment when there is a project file; the environment is None
         when it cannot be chosen (several and none named)."""
         if not self.has_project():
+            if self.env_flag:
+                raise ConfigError(
+                    f"-e {self.env_flag} names an environment, but there is no dynaform.yaml "
+                    "here or in a parent folder",
+                    hint="pass -f PATH to the project file, or drop -e",
+                )
             return None, None
         project = self.project()
         try:
