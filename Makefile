@@ -29,6 +29,7 @@ demo: setup
 	for example in expenses vishmaker items; do \
 	  $(DEMO_ENV) $(VENV)/dynaform -f examples/$$example/dynaform.yaml apply --yes > /dev/null || exit 1; \
 	done
+	$(VENV)/python examples/calendar/entities.py --endpoint-url http://localhost:$${DYNAFORM_LOCAL_PORT:-8000}
 	$(VENV)/dynaform --local status
 	@echo "The local engine keeps running: stop it with '$(VENV)/dynaform local stop'."
 
