@@ -174,7 +174,7 @@ def demo(store: Store) -> dict[str, object]:
                 title=f"{kind} {offset}",
                 start=start,
                 end=start + timedelta(hours=1),
-                recurrence_id="weekly-sync" if offset == 0 else None,
+                recurrence_id=f"weekly-{work.calendar_id}" if offset == 0 else None,
             ),
         )
     refused = ""
@@ -195,7 +195,7 @@ def demo(store: Store) -> dict[str, object]:
         refused = str(exc)
     agenda = week_agenda(store, work, monday)
     recurring = store.query(
-        CalendarEntry, index="GSI2-RecurrenceLookup", recurrence_id="weekly-sync"
+        CalendarEntry, index="GSI2-RecurrenceLookup", recurrence_id=f"weekly-{work.calendar_id}"
     ).items
     return {"agenda": [e.title for e in agenda], "recurring": len(recurring), "refused": refused}
 
