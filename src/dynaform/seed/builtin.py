@@ -7,13 +7,14 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
-
-from faker import Faker
+from typing import TYPE_CHECKING, Any
 
 from dynaform.data.files import workbench_items
 from dynaform.seed.registry import Item, Option, generator
 from dynaform.seed.template import iso, new_uuid
+
+if TYPE_CHECKING:
+    from faker import Faker
 
 # --- calendar (seeds 000 + 004) ---------------------------------------------------------
 

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from faker import Faker
 
 from dynaform.data import ops
 from dynaform.data.bulk import scan_pages
@@ -171,6 +170,8 @@ def generate(
     exists: Callable[[dict[str, Any]], bool],
 ) -> Iterator[tuple[str, Any]]:
     """The generator's items with where they came from; same seed, same items."""
+    from faker import Faker  # imported here: it is slow to import, and only seeding needs it
+
     rng = random.Random(seed)
     fake = Faker()
     fake.seed_instance(seed if seed is not None else rng.getrandbits(32))
