@@ -511,12 +511,7 @@ class Store:
                 request = answer.get("UnprocessedKeys") or {}
                 if request:
                     attempt += 1
-                    if attempt > 12:
-                        raise TableMissing(
-                            f"{table} kept refusing reads (throttled)",
-                            hint="retry later or raise the table's capacity",
-                        )
-                    time.sleep(random.random() * min(5.0, 0.05 * 2**attempt))
+                    _back_off(attempt, f"{table} kept refusing reads (throttled)")
         return found
 
     def batch_write(
@@ -551,12 +546,7 @@ class Store:
                     pending = left
                     if pending:
                         attempt += 1
-                        if attempt > 12:
-                            raise TableMissing(
-                                f"{table} kept refusing writes (throttled)",
-                                hint="retry later or use `dynaform data import`",
-                            )
-                        time.sleep(random.random() * min(5.0, 0.05 * 2**attempt))
+                        _back_off(attempt, f"{table} kept refusing writes (throttled)")
         return written
 
     def _bulk_write(
@@ -665,6 +655,13 @@ class Store:
             self._load(cls, r.get("Item"))
             for (cls, _), r in zip(requests, answer.get("Responses", []), strict=True)
         ]
+
+
+def _back_off(attempt: int, refusal: str, limit: int = 12) -> None:
+    """Full-jitter exponential backoff between retries of unprocessed keys or items."""
+    if attempt > limit:
+        raise EntityError(refusal, hint="retry later, or raise the table's capacity")
+    time.sleep(random.random() * min(5.0, 0.05 * 2**attempt))
 
 
 def _only_used(

@@ -582,6 +582,14 @@ def _terraform_table(
 # --- NoSQL Workbench, AWS CLI JSON ------------------------------------------------------
 
 
+def _workbench_keys(keys: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Workbench's {PartitionKey: {...}, SortKey: {...}} as a KeySchema."""
+    schema = [{"AttributeName": keys["PartitionKey"]["AttributeName"], "KeyType": "HASH"}]
+    if keys.get("SortKey"):
+        schema.append({"AttributeName": keys["SortKey"]["AttributeName"], "KeyType": "RANGE"})
+    return schema
+
+
 def import_workbench(text: str, source: str) -> Imported:
     result = Imported()
     try:
@@ -597,17 +605,9 @@ def import_workbench(text: str, source: str) -> Imported:
         }
         for extra in entry.get("NonKeyAttributes", []):
             attributes.setdefault(extra["AttributeName"], extra["AttributeType"])
-        keys = entry.get("KeyAttributes", {})
         params: dict[str, Any] = {
             "TableName": name,
-            "KeySchema": [
-                {"AttributeName": keys["PartitionKey"]["AttributeName"], "KeyType": "HASH"}
-            ]
-            + (
-                [{"AttributeName": keys["SortKey"]["AttributeName"], "KeyType": "RANGE"}]
-                if keys.get("SortKey")
-                else []
-            ),
+            "KeySchema": _workbench_keys(entry.get("KeyAttributes", {})),
             "BillingMode": entry.get("BillingMode", "PAY_PER_REQUEST"),
         }
         if params["BillingMode"] == "PROVISIONED":
@@ -620,14 +620,7 @@ def import_workbench(text: str, source: str) -> Imported:
             gsis.append(
                 {
                     "IndexName": gsi["IndexName"],
-                    "KeySchema": [
-                        {"AttributeName": gkeys["PartitionKey"]["AttributeName"], "KeyType": "HASH"}
-                    ]
-                    + (
-                        [{"AttributeName": gkeys["SortKey"]["AttributeName"], "KeyType": "RANGE"}]
-                        if gkeys.get("SortKey")
-                        else []
-                    ),
+                    "KeySchema": _workbench_keys(gkeys),
                     "Projection": gsi.get("Projection", {"ProjectionType": "ALL"}),
                 }
             )
