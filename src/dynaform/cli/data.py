@@ -13,6 +13,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    TaskID,
     TaskProgressColumn,
     TextColumn,
     TimeElapsedColumn,
@@ -56,20 +57,20 @@ def _target(app_state: AppState, name: str, env: str | None = None) -> tuple[Wir
 
 
 class _Bar:
-    def __init__(self, progress: Progress | None, task: int | None) -> None:
+    def __init__(self, progress: Progress | None, task: TaskID | None) -> None:
         self.progress, self.task = progress, task
 
     def advance(self, n: int) -> None:
         if self.progress is None or self.task is None:
             return
-        self.progress.advance(self.task, n)  # type: ignore[arg-type]
+        self.progress.advance(self.task, n)
         current = self.progress.tasks[0]
         if current.elapsed:
-            self.progress.update(self.task, rate=f"{current.completed / current.elapsed:,.0f}")  # type: ignore[arg-type]
+            self.progress.update(self.task, rate=f"{current.completed / current.elapsed:,.0f}")
 
     def total(self, n: int) -> None:
         if self.progress is not None and self.task is not None:
-            self.progress.update(self.task, total=n)  # type: ignore[arg-type]
+            self.progress.update(self.task, total=n)
 
 
 @contextmanager
@@ -88,7 +89,7 @@ def _bar(label: str, total: int | None, quiet: bool) -> Iterator[_Bar]:
         TimeRemainingColumn(),
     ]
     with Progress(*columns, console=err, transient=False) as progress:
-        yield _Bar(progress, int(progress.add_task(label, total=total, rate="-")))
+        yield _Bar(progress, progress.add_task(label, total=total, rate="-"))
 
 
 def _approx_count(wire: WireClient, table: str) -> int | None:

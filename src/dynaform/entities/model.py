@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -162,7 +162,7 @@ class Entity(BaseModel):
         return item
 
     @classmethod
-    def from_item(cls, item: dict[str, Any]) -> Any:
+    def from_item(cls, item: dict[str, Any]) -> Self:
         values = DECODER.item(item)
         try:
             return cls.model_validate(values)

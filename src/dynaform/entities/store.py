@@ -133,7 +133,7 @@ class Store:
     def _load(self, entity: type[E], item: dict[str, Any] | None) -> E | None:
         if item is None or self._expired(entity, item):
             return None
-        return entity.from_item(item)  # type: ignore[no-any-return]
+        return entity.from_item(item)
 
     # --- single items --------------------------------------------------------------------
 
@@ -272,7 +272,7 @@ class Store:
         except ClientError as exc:
             self._missing_or_conflict(exc, entity, dict(keys))
             raise
-        return entity.from_item(answer["Attributes"])  # type: ignore[no-any-return]
+        return entity.from_item(answer["Attributes"])
 
     def _reindex(
         self, entity: type[Entity], keys: Mapping[str, Any], raw: Mapping[str, Any], change: Update
