@@ -34,6 +34,7 @@ demo: setup
 	@echo "The local engine keeps running: stop it with '$(VENV)/dynaform local stop'."
 
 bench: setup
+	$(VENV)/python -m pip install --quiet -e '.[dev,bench]'
 	$(VENV)/python bench/run.py
 	$(VENV)/python bench/data_bench.py
 	$(VENV)/python bench/entities_bench.py
