@@ -20,6 +20,7 @@ import boto3
 
 from dynaform.aws.client import dynamodb_client
 from dynaform.entities import Entity, Store
+from dynaform.entities.model import DECODER
 from dynaform.local import engine
 from dynaform.settings import Settings
 
@@ -34,6 +35,32 @@ class Reading(Entity):
         table = "bench"
         pk = "SENSOR#{sensor}"
         sk = "AT#{at:%Y-%m-%dT%H:%M:%SZ}"
+
+
+def pynamodb_model(url: str) -> Any:
+    """The same item as a PynamoDB model, when PynamoDB is installed (`make bench` does)."""
+    try:
+        from pynamodb.attributes import NumberAttribute, UnicodeAttribute  # type: ignore[import-not-found]
+        from pynamodb.models import Model  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+
+    class PynReading(Model):  # type: ignore[misc]
+        class Meta:
+            table_name = "bench"
+            host = url
+            region = "us-east-1"
+            aws_access_key_id = "bench"
+            aws_secret_access_key = "bench"
+
+        PK = UnicodeAttribute(hash_key=True)
+        SK = UnicodeAttribute(range_key=True)
+        sensor = UnicodeAttribute()
+        at = UnicodeAttribute()
+        value = NumberAttribute()
+        note = UnicodeAttribute()
+
+    return PynReading
 
 
 def timed(ops: int, work: Callable[[int], object], rounds: int = 3) -> tuple[float, float]:
@@ -90,8 +117,15 @@ def main() -> None:
             store.put(reading(i))
         entities = [reading(i) for i in range(args.ops + 50)]  # built up front for everyone
         raw_items = [e.to_item() for e in entities]
-        plain = [{k: next(iter(v.values())) for k, v in item.items()} for item in raw_items]
+        plain = [DECODER.item(item) for item in raw_items]  # boto3 resource takes Python values
+        pyn = pynamodb_model(url)
         rows: dict[str, dict[str, tuple[float, float]]] = {}
+        if pyn is not None:
+            models = [
+                pyn(PK=p["PK"], SK=p["SK"], sensor=e.sensor, at=p["at"], value=e.value, note=e.note)
+                for p, e in zip(plain, entities, strict=True)
+            ]
+            pyn_put = timed(args.ops, lambda i: models[i].save())  # first: later puts add _type
         rows["put"] = {
             "botocore": timed(
                 args.ops, lambda i: client.put_item(TableName="bench", Item=raw_items[i])
@@ -120,6 +154,12 @@ def main() -> None:
                 ),
             ),
         }
+        if pyn is not None:
+            rows["put"]["pynamodb"] = pyn_put
+        if pyn is not None:
+            rows["get"]["pynamodb"] = timed(
+                args.ops, lambda i: pyn.get(plain[i % 1000]["PK"], plain[i % 1000]["SK"])
+            )
         rows["query 20"] = {
             "botocore": timed(
                 args.ops // 4,
@@ -138,20 +178,25 @@ def main() -> None:
                 ),
             ),
         }
+        if pyn is not None:
+            rows["query 20"]["pynamodb"] = timed(
+                args.ops // 4, lambda i: list(pyn.query(f"SENSOR#s{i % 50}"))
+            )
     finally:
         engine.stop(state)
     print(
         f"{args.ops} operations each, DynamoDB Local in memory; µs per operation "
         "(wall / client CPU), overhead vs raw botocore"
     )
-    print(f"{'operation':<10}{'botocore':>18}{'dynaform':>26}{'boto3 resource':>26}")
+    names = [n for n in ("dynaform", "boto3 resource", "pynamodb") if n in rows["put"]]
+    print(f"{'operation':<10}{'botocore':>18}" + "".join(f"{n:>26}" for n in names))
     for op, by in rows.items():
         raw_wall = by["botocore"][0]
         cells = [f"{by['botocore'][0]:>8.0f} / {by['botocore'][1]:>4.0f}"]
-        for name in ("dynaform", "boto3 resource"):
+        for name in names:
             wall, cpu = by[name]
             cells.append(f"{wall:>8.0f} / {cpu:>4.0f} ({100 * (wall - raw_wall) / raw_wall:+.0f}%)")
-        print(f"{op:<10}{cells[0]:>18}{cells[1]:>26}{cells[2]:>26}")
+        print(f"{op:<10}{cells[0]:>18}" + "".join(f"{c:>26}" for c in cells[1:]))
 
 
 if __name__ == "__main__":
