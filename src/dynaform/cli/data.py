@@ -92,6 +92,17 @@ def _bar(label: str, total: int | None, quiet: bool) -> Iterator[_Bar]:
         yield _Bar(progress, progress.add_task(label, total=total, rate="-"))
 
 
+@contextmanager
+def _translated(endpoint: str) -> Iterator[None]:
+    """dynaform's own errors pass through; anything botocore raises becomes one sentence."""
+    try:
+        yield
+    except DynaformError:
+        raise
+    except Exception as exc:
+        raise translate_error(exc, endpoint) from exc
+
+
 def _approx_count(wire: WireClient, table: str) -> int | None:
     try:
         return int(ops.describe(wire, table).get("ItemCount", 0)) or None
@@ -141,24 +152,20 @@ def export(
     app_state = state(ctx)
     wire, name, _ = _target(app_state, table)
     chosen = _format(fmt) or "ddb-json"
-    with _bar(f"export {name}", _approx_count(wire, name), app_state.json) as bar:
-        try:
-            result = ops.export_table(
-                wire,
-                name,
-                out_path,
-                fmt=chosen,
-                segments=segments,
-                gz=gz,
-                resume=resume,
-                consistent=consistent,
-                columns=columns.split(",") if columns else None,
-                progress=bar.advance,
-            )
-        except DynaformError:
-            raise
-        except Exception as exc:
-            raise translate_error(exc, wire.endpoint_url) from exc
+    total = _approx_count(wire, name)
+    with _bar(f"export {name}", total, app_state.json) as bar, _translated(wire.endpoint_url):
+        result = ops.export_table(
+            wire,
+            name,
+            out_path,
+            fmt=chosen,
+            segments=segments,
+            gz=gz,
+            resume=resume,
+            consistent=consistent,
+            columns=columns.split(",") if columns else None,
+            progress=bar.advance,
+        )
     report = {
         "table": name,
         "items": result.items,
@@ -201,25 +208,20 @@ def import_(
     """
     app_state = state(ctx)
     wire, name, _ = _target(app_state, table)
-    with _bar(f"import {name}", None, app_state.json) as bar:
-        try:
-            result = ops.import_files(
-                wire,
-                name,
-                paths,
-                fmt=_format(fmt),
-                types=files.parse_type_map(types),
-                resume=resume,
-                rate=rate,
-                concurrency=concurrency,
-                rejects=rejects,
-                progress=bar.advance,
-                on_total=bar.total,
-            )
-        except DynaformError:
-            raise
-        except Exception as exc:
-            raise translate_error(exc, wire.endpoint_url) from exc
+    with _bar(f"import {name}", None, app_state.json) as bar, _translated(wire.endpoint_url):
+        result = ops.import_files(
+            wire,
+            name,
+            paths,
+            fmt=_format(fmt),
+            types=files.parse_type_map(types),
+            resume=resume,
+            rate=rate,
+            concurrency=concurrency,
+            rejects=rejects,
+            progress=bar.advance,
+            on_total=bar.total,
+        )
     summary = ops.summary(result.stats, result.seconds)
     if app_state.json:
         print_json(summary | {"table": name, "rejects": str(result.rejects or "")})
@@ -269,27 +271,25 @@ def copy(
     if (target_wire.endpoint_url, target_name) == (source_wire.endpoint_url, source_name):
         raise UsageError("source and target are the same table")
     function = ops.load_transform(transform) if transform else None
-    with _bar(
-        f"copy {source_name} → {target_name}",
-        _approx_count(source_wire, source_name),
-        app_state.json,
-    ) as bar:
-        try:
-            result = ops.copy_table(
-                source_wire,
-                source_name,
-                target_wire,
-                target_name,
-                segments=segments,
-                transform=function,
-                rate=rate,
-                rejects=rejects,
-                progress=bar.advance,
-            )
-        except DynaformError:
-            raise
-        except Exception as exc:
-            raise translate_error(exc, target_wire.endpoint_url) from exc
+    with (
+        _bar(
+            f"copy {source_name} → {target_name}",
+            _approx_count(source_wire, source_name),
+            app_state.json,
+        ) as bar,
+        _translated(target_wire.endpoint_url),
+    ):
+        result = ops.copy_table(
+            source_wire,
+            source_name,
+            target_wire,
+            target_name,
+            segments=segments,
+            transform=function,
+            rate=rate,
+            rejects=rejects,
+            progress=bar.advance,
+        )
     summary = ops.summary(result.stats, result.seconds)
     if app_state.json:
         print_json(summary | {"read": result.read, "skipped": result.skipped})

@@ -582,6 +582,13 @@ def _terraform_table(
 # --- NoSQL Workbench, AWS CLI JSON ------------------------------------------------------
 
 
+def _json(text: str, source: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise SourceFormatError(f"{source}: not JSON ({exc})") from exc
+
+
 def _workbench_keys(keys: Mapping[str, Any]) -> list[dict[str, str]]:
     """Workbench's {PartitionKey: {...}, SortKey: {...}} as a KeySchema."""
     schema = [{"AttributeName": keys["PartitionKey"]["AttributeName"], "KeyType": "HASH"}]
@@ -592,10 +599,7 @@ def _workbench_keys(keys: Mapping[str, Any]) -> list[dict[str, str]]:
 
 def import_workbench(text: str, source: str) -> Imported:
     result = Imported()
-    try:
-        model = json.loads(text)
-    except ValueError as exc:
-        raise SourceFormatError(f"{source}: not JSON ({exc})") from exc
+    model = _json(text, source)
     for entry in model.get("DataModel", []):
         name = entry.get("TableName")
         attributes = {
@@ -650,10 +654,7 @@ def import_workbench(text: str, source: str) -> Imported:
 def import_aws_json(text: str, source: str) -> Imported:
     """`create-table --cli-input-json` input, or saved `describe-table` output."""
     result = Imported()
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise SourceFormatError(f"{source}: not JSON ({exc})") from exc
+    data = _json(text, source)
     if isinstance(data, dict) and "Table" in data:  # describe-table output
         table = data["Table"]
         spec = normalize(table).spec
