@@ -16,19 +16,21 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from dynaform.aws.capabilities import Capabilities, detect
+from dynaform.aws.capabilities import detect
 from dynaform.aws.client import DynamoDBClient, dynamodb_client, translate_error, where
 from dynaform.aws.execute import ApplyResult, Runner
-from dynaform.aws.live import LiveTable, read_tables
+from dynaform.aws.live import read_tables
 from dynaform.aws.overview import list_table_names
+from dynaform.core.capabilities import Capabilities
+from dynaform.core.live import LiveTable
+from dynaform.core.load import Project
+from dynaform.core.load import load_project as _load_project
+from dynaform.core.model import TableSpec
+from dynaform.core.planfile import Plan, make_plan
+from dynaform.core.resolve import name_matcher
 from dynaform.errors import DynaformError
 from dynaform.local import engine
 from dynaform.local.paths import local_state_dir
-from dynaform.plan.plan import Plan, make_plan
-from dynaform.schema.load import Project
-from dynaform.schema.load import load_project as _load_project
-from dynaform.schema.model import TableSpec
-from dynaform.schema.resolve import name_matcher
 from dynaform.settings import Flags, Settings, resolve_settings
 
 Report = Callable[[str], None]

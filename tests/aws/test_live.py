@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dynaform.aws.live import normalize
-from dynaform.schema.model import Sse
+from dynaform.core.live import normalize
+from dynaform.core.model import Sse
 
 ON_DEMAND: dict[str, Any] = {
     "TableName": "app-dev-main",

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from dynaform.core.load import load_project
 from dynaform.entities import Store
-from dynaform.schema.load import load_project
 from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,39 +1,13 @@
-"""What an endpoint supports. DynamoDB Local has no tags, PITR, SSE, table classes or on-demand
-throughput limits: plans there mark those as skipped instead of failing or diffing forever."""
+"""Probing what an endpoint supports (the model is ``dynaform.core.capabilities``)."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
 from dynaform.aws.client import DynamoDBClient, translate_error
+from dynaform.core.capabilities import AWS, DYNAMODB_LOCAL, MOTO, Capabilities
 
 PROBE_TABLE = "dynaform-capability-probe"
-
-
-@dataclass(frozen=True)
-class Capabilities:
-    engine: str  # "aws", "dynamodb-local", "moto" or "unknown"
-    tags: bool = True
-    pitr: bool = True
-    sse: bool = True
-    table_class: bool = True
-    on_demand_limits: bool = True
-
-    def lacks(self) -> list[str]:
-        names = ("tags", "pitr", "sse", "table_class", "on_demand_limits")
-        return [name for name in names if not getattr(self, name)]
-
-
-AWS = Capabilities("aws")
-DYNAMODB_LOCAL = Capabilities(
-    "dynamodb-local", tags=False, pitr=False, sse=False, table_class=False, on_demand_limits=False
-)
-
-
-# moto accepts TableClass and OnDemandThroughput but does not report them back.
-MOTO = Capabilities("moto", table_class=False, on_demand_limits=False)
 
 
 def detect(client: DynamoDBClient, endpoint_url: str | None) -> Capabilities:

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from dynaform.aws.client import DynamoDBClient, translate_error
-from dynaform.aws.live import READY
+from dynaform.core.live import READY
+from dynaform.core.order import Step
 from dynaform.errors import DynaformError
-from dynaform.plan.order import Step
 
 Report = Callable[[str], None]
 

@@ -13,18 +13,19 @@ import typer
 import yaml
 
 from dynaform import api
-from dynaform.aws.capabilities import AWS
 from dynaform.aws.client import where
-from dynaform.aws.live import LiveTable, read_tables
+from dynaform.aws.live import read_tables
 from dynaform.aws.overview import list_table_names
 from dynaform.cli.context import state
 from dynaform.cli.output import out, print_json, say
+from dynaform.core.capabilities import AWS
+from dynaform.core.diff import billing_text
+from dynaform.core.exporters import ENV_TAG, project_from_tables, table_to_raw
+from dynaform.core.importers import FORMATS, import_text
+from dynaform.core.live import LiveTable
+from dynaform.core.model import TableSpec
+from dynaform.core.order import create_steps
 from dynaform.errors import DynaformError, UsageError
-from dynaform.plan.diff import billing_text
-from dynaform.plan.order import create_steps
-from dynaform.schema.exporters import ENV_TAG, project_from_tables, table_to_raw
-from dynaform.schema.importers import FORMATS, import_text
-from dynaform.schema.model import TableSpec
 
 EXPORT_FORMATS = ("yaml", "json", "cloudformation", "create-table-json")
 

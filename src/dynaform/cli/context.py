@@ -10,10 +10,10 @@ import typer
 
 from dynaform.api import Connection, connect, local_endpoint
 from dynaform.cli.output import say
+from dynaform.core.load import Project, find_project_file, load_project
 from dynaform.errors import ConfigError
 from dynaform.local import engine
 from dynaform.local.paths import find_project_dir, local_state_dir
-from dynaform.schema.load import Project, find_project_file, load_project
 from dynaform.settings import Flags, Settings, Target, resolve_settings
 
 

@@ -9,8 +9,8 @@ import typer
 
 from dynaform.cli.context import state
 from dynaform.cli.output import out, say
+from dynaform.core.documents import ROLES, design_document, iam_policy
 from dynaform.errors import UsageError
-from dynaform.schema.documents import ROLES, design_document, iam_policy
 
 
 def docs(

@@ -13,7 +13,7 @@ from dynaform.aws.client import client_config, dynamodb_client, where
 from dynaform.aws.overview import check_connection, describe_tables, list_table_names
 from dynaform.cli.context import state
 from dynaform.cli.output import human_bytes, out, print_json
-from dynaform.schema.load import Project
+from dynaform.core.load import Project
 from dynaform.settings import Settings
 
 

@@ -18,11 +18,11 @@ from dynaform.aws.execute import Runner, describe_progress
 from dynaform.aws.live import read_table
 from dynaform.cli.context import AppState, state
 from dynaform.cli.output import err, human_bytes, out, print_json, say
+from dynaform.core.diff import billing_text, gsi_text, sse_text
+from dynaform.core.planfile import Plan, steps_from_json, to_json
+from dynaform.core.render import render
 from dynaform.data.rebuild import describe_steps
 from dynaform.errors import DynaformError, UsageError
-from dynaform.plan.diff import billing_text, gsi_text, sse_text
-from dynaform.plan.plan import Plan, steps_from_json, to_json
-from dynaform.plan.render import render
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smh]?)$")
 

@@ -23,15 +23,15 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from dynaform.aws.capabilities import Capabilities
 from dynaform.aws.execute import Runner
+from dynaform.core.capabilities import Capabilities
+from dynaform.core.diff import Change
+from dynaform.core.order import create_steps
 from dynaform.data import ops
 from dynaform.data.bulk import WireItem
 from dynaform.data.codec import number_text
 from dynaform.data.wire import WireClient
 from dynaform.errors import DynaformError
-from dynaform.plan.diff import Change
-from dynaform.plan.order import create_steps
 
 Report = Callable[[str], None]
 SUFFIX = ".dynaform-rebuild"

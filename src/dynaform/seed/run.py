@@ -12,12 +12,12 @@ from typing import Any
 
 import orjson
 
+from dynaform.core.source import SourceError, parse
 from dynaform.data import ops
 from dynaform.data.bulk import scan_pages
 from dynaform.data.codec import CodecError, Encoder
 from dynaform.data.wire import WireClient
 from dynaform.errors import DynaformError
-from dynaform.schema.source import SourceError, parse
 from dynaform.seed.registry import Generator
 from dynaform.seed.template import Context, TemplateError, render
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from dynaform.schema.model import Gsi, KeyAttr, Projection, TableSpec
+from dynaform.core.model import Gsi, KeyAttr, Projection, TableSpec
 
 ENV_TAG = "environment"
 

@@ -22,9 +22,9 @@ from typing import Any
 
 import yaml
 
-from dynaform.aws.live import normalize
+from dynaform.core.live import normalize
+from dynaform.core.model import TableSpec
 from dynaform.errors import DynaformError
-from dynaform.schema.model import TableSpec
 
 FORMATS = (
     "cloudformation",

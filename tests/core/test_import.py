@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from dynaform.schema.importers import SourceFormatError, import_text
+from dynaform.core.importers import SourceFormatError, import_text
 from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from dynaform.aws.capabilities import Capabilities
-from dynaform.plan.diff import Change, gsi_text, sse_equivalent
-from dynaform.schema.model import Billing, Gsi, KeyAttr, Lsi, Projection, Sse, TableSpec
+from dynaform.core.capabilities import Capabilities
+from dynaform.core.diff import Change, gsi_text, sse_equivalent
+from dynaform.core.model import Billing, Gsi, KeyAttr, Lsi, Projection, Sse, TableSpec
 
 Wait = Literal["ready", "gone", "none"]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from dynaform.plan.diff import billing_text, projection_text, sse_text
-from dynaform.schema.load import Project
-from dynaform.schema.model import TableSpec
+from dynaform.core.diff import billing_text, projection_text, sse_text
+from dynaform.core.load import Project
+from dynaform.core.model import TableSpec
 
 # --- the design document ----------------------------------------------------------------
 

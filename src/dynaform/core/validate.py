@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from dynaform.schema.model import KeyAttr, TableSpec
+from dynaform.core.model import KeyAttr, TableSpec
 
 NAME_RE = re.compile(r"[A-Za-z0-9_.\-]+")
 MAX_GSIS = 20

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from dynaform.aws.capabilities import AWS, DYNAMODB_LOCAL
-from dynaform.aws.live import LiveTable
-from dynaform.plan.diff import diff
-from dynaform.plan.order import order
-from dynaform.plan.plan import make_plan
-from dynaform.plan.render import render
-from dynaform.schema.model import (
+from dynaform.core.capabilities import AWS, DYNAMODB_LOCAL
+from dynaform.core.diff import diff
+from dynaform.core.live import LiveTable
+from dynaform.core.model import (
     Billing,
     Gsi,
     KeyAttr,
@@ -18,6 +15,9 @@ from dynaform.schema.model import (
     TableSpec,
     Throughput,
 )
+from dynaform.core.order import order
+from dynaform.core.planfile import make_plan
+from dynaform.core.render import render
 
 PK, SK = KeyAttr(name="PK"), KeyAttr(name="SK")
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dynaform.schema.documents import DEPLOY_ACTIONS, design_document, iam_policy
-from dynaform.schema.load import load_project
+from dynaform.core.documents import DEPLOY_ACTIONS, design_document, iam_policy
+from dynaform.core.load import load_project
 from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]

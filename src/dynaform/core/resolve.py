@@ -7,8 +7,8 @@ import string
 from collections.abc import Mapping
 from typing import Any
 
-from dynaform.schema import model as m
-from dynaform.schema.source import merge
+from dynaform.core import model as m
+from dynaform.core.source import merge
 
 PLACEHOLDERS = frozenset({"project", "env", "table"})
 

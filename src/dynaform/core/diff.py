@@ -6,9 +6,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from dynaform.aws.capabilities import Capabilities
-from dynaform.aws.live import LiveTable
-from dynaform.schema.model import Billing, Gsi, KeyAttr, Lsi, Projection, Sse, TableSpec
+from dynaform.core.capabilities import Capabilities
+from dynaform.core.live import LiveTable
+from dynaform.core.model import Billing, Gsi, KeyAttr, Lsi, Projection, Sse, TableSpec
 
 ChangeKind = Literal["create", "update", "index-rebuild", "table-rebuild", "delete"]
 SEVERITY: dict[ChangeKind, int] = {

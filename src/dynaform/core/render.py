@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rich.markup import escape
 
-from dynaform.plan.diff import Change
-from dynaform.plan.plan import Plan
+from dynaform.core.diff import Change
+from dynaform.core.planfile import Plan
 
 SYMBOLS = {
     "create": ("+", "green", "create"),

@@ -12,11 +12,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from dynaform.aws.capabilities import Capabilities
-from dynaform.aws.live import LiveTable
-from dynaform.plan.diff import Change, Diff, diff
-from dynaform.plan.order import Step, order
-from dynaform.schema.model import TableSpec
+from dynaform.core.capabilities import Capabilities
+from dynaform.core.diff import Change, Diff, diff
+from dynaform.core.live import LiveTable
+from dynaform.core.model import TableSpec
+from dynaform.core.order import Step, order
 
 PLAN_FORMAT = 1
 

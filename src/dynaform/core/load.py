@@ -12,14 +12,15 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from dynaform.core import model as m
+from dynaform.core.problems import Problem, SchemaError, did_you_mean, from_validation_error
+from dynaform.core.resolve import PLACEHOLDERS, merged_table, physical_name, placeholders, to_spec
+from dynaform.core.source import Located, Path_, SourceError, parse
+from dynaform.core.validate import check_tables, check_tags
 from dynaform.errors import ConfigError
-from dynaform.local.paths import PROJECT_FILE_NAMES
-from dynaform.schema import model as m
-from dynaform.schema.problems import Problem, SchemaError, did_you_mean, from_validation_error
-from dynaform.schema.resolve import PLACEHOLDERS, merged_table, physical_name, placeholders, to_spec
-from dynaform.schema.source import Located, Path_, SourceError, parse
-from dynaform.schema.validate import check_tables, check_tags
 from dynaform.settings import Target
+
+PROJECT_FILE_NAMES = ("dynaform.yaml", "dynaform.yml", "dynaform.json")
 
 
 @dataclass(frozen=True)

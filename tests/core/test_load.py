@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from dynaform.core.load import load_project
+from dynaform.core.problems import SchemaError
 from dynaform.errors import ConfigError
-from dynaform.schema.load import load_project
-from dynaform.schema.problems import SchemaError
 
 BASE = """\
 project: shop

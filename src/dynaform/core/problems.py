@@ -11,9 +11,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from dynaform.core import model
+from dynaform.core.source import Located, Path_
 from dynaform.errors import DynaformError
-from dynaform.schema import model
-from dynaform.schema.source import Located, Path_
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,0 @@
-"""Planning: pure diff of declared vs live tables, step ordering and rendering."""
