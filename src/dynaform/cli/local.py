@@ -13,6 +13,7 @@ from dynaform.cli.output import err, out, print_json, say
 from dynaform.errors import EngineNotRunningError, UsageError
 from dynaform.local import engine
 from dynaform.local.install import install as install_engine
+from dynaform.local.network import is_wildcard
 
 app = typer.Typer(
     help="Run AWS's DynamoDB Local on this machine (no Docker).\n\n"
@@ -34,6 +35,12 @@ def _engine_kind(value: str) -> engine.EngineKind:
     if value == "moto":
         return "moto"
     raise UsageError(f"unknown engine {value!r}", hint="use dynamodb-local (default) or moto")
+
+
+def _checked_port(value: int | None) -> int | None:
+    if value is not None and not 1 <= value <= 65535:
+        raise typer.BadParameter(f"{value} is not a port number: use 1 to 65535, like 8000")
+    return value
 
 
 def _endpoint_hint(url: str) -> str:
@@ -69,7 +76,17 @@ def install(
 def start(
     ctx: typer.Context,
     port: int | None = typer.Option(
-        None, "--port", "-p", help="Port to listen on (default 8000, or $DYNAFORM_LOCAL_PORT)."
+        None,
+        "--port",
+        "-p",
+        callback=_checked_port,
+        help="Port to listen on (default 8000, or $DYNAFORM_LOCAL_PORT).",
+    ),
+    host: str = typer.Option(
+        "127.0.0.1",
+        "--host",
+        help="Address to listen on. The default answers this machine only; 0.0.0.0 opens it "
+        "to the network, where anyone could use it (it accepts any credentials).",
     ),
     in_memory: bool = typer.Option(
         False, "--in-memory", help="Keep data in memory only (lost on stop)."
@@ -90,18 +107,26 @@ def start(
         result = engine.start(
             app_state.state_dir,
             port=default_port() if port is None else port,
+            host=host,
             in_memory=in_memory,
             engine=_engine_kind(engine_name),
             timeout=timeout,
             report=say,
         )
-    record = result.record
     if app_state.json:
         print_json(
             asdict(result.record)
-            | {"already_running": result.already_running, "endpoint_url": record.endpoint_url}
+            | {
+                "already_running": result.already_running,
+                "endpoint_url": result.record.endpoint_url,
+            }
         )
-        return
+    else:
+        _print_started(result)
+
+
+def _print_started(result: engine.StartResult) -> None:
+    record = result.record
     if result.already_running:
         out.print(
             f"{_label(record)} is already running on {record.endpoint_url} (pid {record.pid})"
@@ -110,10 +135,16 @@ def start(
     where = "in memory" if record.in_memory else f"data in {_relative(Path(record.data_dir or ''))}"
     out.print(
         f"[green]started[/] {_label(record)} on {record.endpoint_url} "
-        f"(pid {record.pid}, {where}) in {result.seconds:.1f}s",
+        f"(pid {record.pid}, {where}, listening on {_listening(record)}) in {result.seconds:.1f}s",
         markup=True,
     )
     say(_endpoint_hint(record.endpoint_url))
+
+
+def _listening(record: engine.EngineRecord) -> str:
+    if is_wildcard(record.host):
+        return "[bold red]every interface[/]"
+    return f"{record.host} only"
 
 
 def _label(record: engine.EngineRecord) -> str:
@@ -165,6 +196,7 @@ def engine_status(ctx: typer.Context) -> None:
             "state": "[green]running[/]",
             "engine": _label(record),
             "endpoint": record.endpoint_url,
+            "listens": _listening(record),
             "pid": str(record.pid),
             "data": "in memory" if record.in_memory else _relative(Path(record.data_dir or "")),
             "tables": "?" if current.table_count is None else str(current.table_count),

@@ -2,58 +2,74 @@
 
 The engine's state lives in the project's ``.dynaform/local/``:
 
-- ``engine.json`` — the running engine (pid, port, engine kind, version, data dir)
+- ``engine.json`` — the running engine (pid, host, port, engine kind, version, data dir)
 - ``data/``      — DynamoDB Local's database (``-dbPath``), kept by ``stop``, removed by ``reset``
 - ``engine.log`` — everything the engine printed
+
+It listens on 127.0.0.1 unless asked for another host (``network.py``, ``launcher.py``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
-import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from dynaform.errors import LocalEngineError, PortInUseError
-from dynaform.local.install import install
-from dynaform.local.java import find_java
+from dynaform.local.command import engine_command
+from dynaform.local.network import (
+    LOOPBACK,
+    check_port,
+    exposure_warning,
+    free_port,
+    parse_host,
+    port_in_use,
+)
+from dynaform.local.record import (
+    ENGINES,
+    EngineKind,
+    EngineRecord,
+    marker,
+    process_alive,
+    read_record,
+    remove_record,
+    write_record,
+)
 
-EngineKind = Literal["dynamodb-local", "moto"]
-ENGINES: tuple[EngineKind, ...] = ("dynamodb-local", "moto")
+__all__ = [
+    "DEFAULT_PORT",
+    "ENGINES",
+    "EngineKind",
+    "EngineRecord",
+    "EngineStatus",
+    "StartResult",
+    "count_tables",
+    "free_port",
+    "log_path",
+    "port_in_use",
+    "process_alive",
+    "read_record",
+    "reset",
+    "start",
+    "status",
+    "stop",
+]
+
 DEFAULT_PORT = 8000
 START_TIMEOUT_S = 90.0
 STOP_TIMEOUT_S = 15.0
 
-RECORD = "engine.json"
 LOG = "engine.log"
 DATA = "data"
 
-
-@dataclass(frozen=True)
-class EngineRecord:
-    pid: int
-    port: int
-    engine: EngineKind
-    version: str
-    in_memory: bool
-    data_dir: str | None
-    started_at: str
-    command: list[str] = field(default_factory=list)
-
-    @property
-    def endpoint_url(self) -> str:
-        return f"http://localhost:{self.port}"
+Report = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -75,69 +91,6 @@ class EngineStatus:
     @property
     def data_dir(self) -> Path:
         return self.state_dir / DATA
-
-
-# --- the pid record ---------------------------------------------------------------------
-
-
-def read_record(state_dir: Path) -> EngineRecord | None:
-    try:
-        data = json.loads((state_dir / RECORD).read_text())
-        return EngineRecord(**data)
-    except (OSError, ValueError, TypeError):
-        return None
-
-
-def _write_record(state_dir: Path, record: EngineRecord) -> None:
-    state_dir.mkdir(parents=True, exist_ok=True)
-    tmp = state_dir / (RECORD + ".tmp")
-    tmp.write_text(json.dumps(asdict(record), indent=2) + "\n")
-    tmp.replace(state_dir / RECORD)
-
-
-def _remove_record(state_dir: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        (state_dir / RECORD).unlink()
-
-
-def process_alive(pid: int, marker: str | None = None) -> bool:
-    """True if ``pid`` runs and is not a zombie; with ``marker``, its command line must hold it
-    (a recycled pid belonging to another program does not count)."""
-    with contextlib.suppress(ChildProcessError, OSError):
-        # Reap it if it is our own exited child (tests start engines in-process).
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        if done == pid:
-            return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    proc = Path(f"/proc/{pid}")
-    if proc.exists():
-        with contextlib.suppress(OSError):
-            if proc.joinpath("stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
-                return False
-            if marker is not None:
-                return marker in proc.joinpath("cmdline").read_bytes().decode(errors="replace")
-    return True
-
-
-def _marker(engine: EngineKind) -> str:
-    return "DynamoDBLocal.jar" if engine == "dynamodb-local" else "moto"
-
-
-def port_in_use(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # --- asking the engine ------------------------------------------------------------------
@@ -166,34 +119,6 @@ def count_tables(endpoint_url: str, timeout: float = 3.0, client: Any = None) ->
 # --- start / stop -----------------------------------------------------------------------
 
 
-def _command(engine: EngineKind, port: int, data_dir: Path | None) -> tuple[list[str], str, Path]:
-    """The command line, the engine's version and its working directory."""
-    if engine == "moto":
-        if importlib.util.find_spec("moto") is None or importlib.util.find_spec("flask") is None:
-            raise LocalEngineError(
-                "moto's server is not installed",
-                hint="install it with `pip install 'dynaform[moto]'`",
-            )
-        from importlib.metadata import version
-
-        command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
-        return command, f"moto {version('moto')}", Path.cwd()
-    java = find_java()
-    installation = install()
-    command = [
-        str(java.executable),
-        f"-Djava.library.path={installation.lib}",
-        "-jar",
-        str(installation.jar),
-        "-sharedDb",
-        "-disableTelemetry",
-        "-port",
-        str(port),
-    ]
-    command += ["-inMemory"] if data_dir is None else ["-dbPath", str(data_dir)]
-    return command, installation.version, installation.directory
-
-
 def _tail(path: Path, lines: int = 6) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
@@ -201,47 +126,71 @@ def _tail(path: Path, lines: int = 6) -> str:
         return ""
 
 
+def _port_taken(port: int) -> PortInUseError:
+    return PortInUseError(
+        f"port {port} is already in use by another program",
+        hint=f"pick another with `--port`, or find the program with `lsof -i :{port}`",
+    )
+
+
 def start(
     state_dir: Path,
     *,
     port: int = DEFAULT_PORT,
+    host: str = LOOPBACK,
     in_memory: bool = False,
     engine: EngineKind = "dynamodb-local",
     timeout: float = START_TIMEOUT_S,
-    report: Callable[[str], None] | None = None,
+    report: Report | None = None,
 ) -> StartResult:
-    """Start the engine unless it already runs; return once it answers ListTables."""
+    """Start the engine unless it already runs; return once it answers ListTables.
+    It listens on ``host`` only: this machine by default, every interface with 0.0.0.0."""
     say = report or (lambda _message: None)
     began = time.monotonic()
+    port, host = check_port(port), parse_host(host)
     existing = read_record(state_dir)
     removed_stale = False
     if existing is not None:
-        if process_alive(existing.pid, _marker(existing.engine)):
+        if process_alive(existing.pid, marker(existing.engine)):
+            if existing.host != host:
+                say(f"it listens on {existing.host}; stop it first to listen on {host}")
             _wait_until_ready(existing, state_dir, timeout)
             return StartResult(existing, True, False, time.monotonic() - began)
-        _remove_record(state_dir)
+        remove_record(state_dir)
         removed_stale = True
         say(f"removed a stale record of pid {existing.pid}, which is no longer running")
+    if port_in_use(port, host):
+        raise _port_taken(port)
+    warning = exposure_warning(host, port)
+    if warning:
+        say(warning)
+    record = _launch(state_dir, engine, host, port, in_memory, say)
+    try:
+        _wait_until_ready(record, state_dir, timeout)
+    except LocalEngineError:
+        _kill(record.pid)
+        remove_record(state_dir)
+        raise
+    return StartResult(record, False, removed_stale, time.monotonic() - began)
 
-    if port_in_use(port):
-        raise PortInUseError(
-            f"port {port} is already in use by another program",
-            hint=f"pick another with `--port`, or find the program with `lsof -i :{port}`",
-        )
+
+def _launch(
+    state_dir: Path, engine: EngineKind, host: str, port: int, in_memory: bool, say: Report
+) -> EngineRecord:
+    """Spawn the engine in its own session, logging to ``engine.log``, and record it."""
     data_dir = None if in_memory or engine == "moto" else state_dir / DATA
     if data_dir is not None:
         data_dir.mkdir(parents=True, exist_ok=True)
     if engine == "moto" and not in_memory:
         say("moto keeps its data in memory only: it is lost on stop")
-    command, engine_version, workdir = _command(engine, port, data_dir)
+    command = engine_command(engine, host, port, data_dir)
     state_dir.mkdir(parents=True, exist_ok=True)
-    log_path = state_dir / LOG
-    with log_path.open("ab") as log:
-        log.write(f"\n--- dynaform: starting {engine} at {_now()} ---\n".encode())
+    with (state_dir / LOG).open("ab") as log:
+        log.write(f"\n--- dynaform: starting {engine} on {host}:{port} at {_now()} ---\n".encode())
         log.flush()
         process = subprocess.Popen(
-            command,
-            cwd=workdir,
+            command.argv,
+            cwd=command.workdir,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -251,39 +200,25 @@ def start(
         pid=process.pid,
         port=port,
         engine=engine,
-        version=engine_version,
+        version=command.version,
         in_memory=data_dir is None,
         data_dir=str(data_dir) if data_dir else None,
         started_at=_now(),
-        command=command,
+        command=command.argv,
+        host=host,
     )
-    _write_record(state_dir, record)
-    try:
-        _wait_until_ready(record, state_dir, timeout, process)
-    except LocalEngineError:
-        _kill(record.pid)
-        _remove_record(state_dir)
-        raise
-    return StartResult(record, False, removed_stale, time.monotonic() - began)
+    write_record(state_dir, record)
+    return record
 
 
-def _wait_until_ready(
-    record: EngineRecord,
-    state_dir: Path,
-    timeout: float,
-    process: subprocess.Popen[bytes] | None = None,
-) -> None:
+def _wait_until_ready(record: EngineRecord, state_dir: Path, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     probe = _probe_client(record.endpoint_url, 2.0)
     while time.monotonic() < deadline:
-        exited = process.poll() is not None if process else not process_alive(record.pid)
-        if exited:
+        if not process_alive(record.pid):
             log_tail = _tail(state_dir / LOG)
             if "Address already in use" in log_tail or "BindException" in log_tail:
-                raise PortInUseError(
-                    f"port {record.port} is already in use by another program",
-                    hint=f"pick another with `--port`, or find it with `lsof -i :{record.port}`",
-                )
+                raise _port_taken(record.port)
             raise LocalEngineError(
                 f"{record.engine} exited while starting; its last words:\n{log_tail}",
                 hint=f"see the whole log with `dynaform local logs` ({state_dir / LOG})",
@@ -322,11 +257,11 @@ def stop(state_dir: Path, *, timeout: float = STOP_TIMEOUT_S) -> EngineRecord | 
     record = read_record(state_dir)
     if record is None:
         return None
-    if not process_alive(record.pid, _marker(record.engine)):
-        _remove_record(state_dir)
+    if not process_alive(record.pid, marker(record.engine)):
+        remove_record(state_dir)
         return None
     _kill(record.pid, timeout)
-    _remove_record(state_dir)
+    remove_record(state_dir)
     return record
 
 
@@ -334,7 +269,7 @@ def status(state_dir: Path) -> EngineStatus:
     record = read_record(state_dir)
     if record is None:
         return EngineStatus(False, None, state_dir)
-    if not process_alive(record.pid, _marker(record.engine)):
+    if not process_alive(record.pid, marker(record.engine)):
         return EngineStatus(False, record, state_dir, stale_record=True)
     try:
         tables: int | None = count_tables(record.endpoint_url)

@@ -261,6 +261,22 @@ def _adopt(root: Path, unpacked: Path, source: str) -> Installation:
     return installation
 
 
+def _use_local_dir(root: Path, local_dir: str, force: bool) -> Installation:
+    """Record ``$DYNAMODB_LOCAL_DIR`` as the installation (used in place, never copied)."""
+    directory = from_local_dir(Path(local_dir).expanduser().resolve())
+    recorded = read_manifest(root)
+    if recorded is not None and recorded.directory == directory and not force:
+        return recorded
+    installation = Installation(
+        directory=directory,
+        source="DYNAMODB_LOCAL_DIR",
+        version=engine_version(directory),
+        jar_sha256=sha256_file(directory / JAR),
+    )
+    write_manifest(root, installation)
+    return installation
+
+
 def install(
     *,
     environ: Mapping[str, str] | None = None,
@@ -277,22 +293,10 @@ def install(
     reasons: list[str] = []
     if local_dir:
         try:
-            directory = from_local_dir(Path(local_dir).expanduser().resolve())
+            return _use_local_dir(root, local_dir, force)
         except SourceUnavailableError as exc:
             reasons.append(f"DYNAMODB_LOCAL_DIR: {exc}")
             say(f"skipped DYNAMODB_LOCAL_DIR: {exc}")
-        else:
-            recorded = read_manifest(root)
-            if recorded is not None and recorded.directory == directory and not force:
-                return recorded
-            installation = Installation(
-                directory=directory,
-                source="DYNAMODB_LOCAL_DIR",
-                version=engine_version(directory),
-                jar_sha256=sha256_file(directory / JAR),
-            )
-            write_manifest(root, installation)
-            return installation
     else:
         reasons.append("DYNAMODB_LOCAL_DIR: not set")
 
@@ -300,7 +304,13 @@ def install(
         recorded = read_manifest(root)
         if recorded is not None:
             return recorded
+    return _fetch_first(root, env, reasons, say)
 
+
+def _fetch_first(
+    root: Path, env: Mapping[str, str], reasons: list[str], say: Report
+) -> Installation:
+    """Try AWS's archive, then npm; adopt the first that delivers, else raise with every reason."""
     root.mkdir(parents=True, exist_ok=True)
     url = env.get("DYNAFORM_LOCAL_ARCHIVE_URL") or DEFAULT_ARCHIVE_URL
     spec = env.get("DYNAFORM_LOCAL_NPM_SPEC") or DEFAULT_NPM_SPEC
