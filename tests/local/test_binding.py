@@ -13,6 +13,7 @@ from dynaform.local import engine
 from dynaform.local.network import check_port, parse_host, url_host
 from dynaform.local.record import read_record
 from tests.conftest import create_simple_table
+from tests.helpers import run_cli, run_process
 from tests.local.test_engine import client_for
 
 ENGINES = pytest.mark.parametrize("kind", ["dynamodb-local", "moto"])
@@ -161,3 +162,34 @@ def test_a_record_from_before_host_existed_reads_as_every_interface(tmp_path: Pa
         ' "data_dir": null, "started_at": "then", "host": "not an address"}'
     )
     assert read_record(tmp_path) is None
+
+
+@pytest.mark.parametrize("port", ["99999", "-5", "0"])
+def test_the_cli_refuses_a_port_out_of_range_as_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], port: str
+) -> None:
+    done = run_cli(capsys, "local", "start", "--port", port)
+    assert done.code == 2
+    assert f"{port} is not a port number" in done.stderr
+    assert "OverflowError" not in done.stderr
+
+
+def test_the_cli_refuses_a_host_that_is_no_address(capsys: pytest.CaptureFixture[str]) -> None:
+    done = run_cli(capsys, "local", "start", "--host", "my-laptop")
+    assert done.code == 2
+    assert "--host 'my-laptop' is not an IP address" in done.stderr
+
+
+def test_the_cli_warns_when_opening_the_engine_to_the_network(tmp_path: Path) -> None:
+    port = str(engine.free_port())
+    started = run_process(
+        "local", "start", "--in-memory", "-p", port, "--host", "0.0.0.0", cwd=tmp_path
+    )
+    try:
+        assert started.code == 0, started.stderr
+        assert "warning: the local engine listens on every network interface" in started.stderr
+        assert "listening on every interface" in started.stdout
+        status = run_process("local", "status", cwd=tmp_path)
+        assert "every interface" in status.stdout
+    finally:
+        run_process("local", "stop", cwd=tmp_path)

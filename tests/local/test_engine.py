@@ -130,7 +130,10 @@ def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_logs_show_what_the_engine_printed(tmp_path: Path) -> None:
     port = engine.free_port()
-    assert run_process("local", "start", "--in-memory", "-p", str(port), cwd=tmp_path).code == 0
+    started = run_process("local", "start", "--in-memory", "-p", str(port), cwd=tmp_path)
+    assert started.code == 0
+    assert "listening on 127.0.0.1 only" in started.stdout
+    assert "warning" not in started.stderr
     try:
         logs = run_process("local", "logs", "-n", "20", cwd=tmp_path)
         assert logs.code == 0
