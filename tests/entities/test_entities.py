@@ -101,7 +101,7 @@ def store(ddb: Any) -> Store:
         ],
         BillingMode="PAY_PER_REQUEST",
     )
-    return Store(ddb, tables={"app": table}, cursor_key=b"test-key")
+    return Store(ddb, tables={"app": table}, cursor_key=b"test-key-" + b"0" * 32)
 
 
 def event(n: int, user: str = "u1", **extra: Any) -> Event:
@@ -237,7 +237,7 @@ def test_query_conditions_pagination_and_cursors(store: Store) -> None:
         store.query(Event, user_id="pager", limit=5, cursor=tampered)
     with pytest.raises(InvalidCursor, match="another query"):
         store.query(Event, user_id="someone-else", limit=5, cursor=first.cursor)
-    foreign = Store(store.client, tables=store.tables, cursor_key=b"another-key")
+    foreign = Store(store.client, tables=store.tables, cursor_key=b"another-key-" + b"0" * 32)
     with pytest.raises(InvalidCursor):
         foreign.query(Event, user_id="pager", limit=5, cursor=first.cursor)
     assert store.count(Event, user_id="pager") == 30

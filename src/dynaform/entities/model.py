@@ -19,6 +19,7 @@ missing is left out, which keeps sparse indexes sparse.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -31,7 +32,8 @@ from dynaform.entities.errors import EntityValidationError
 from dynaform.entities.keys import KeyTemplate, template
 
 TYPE_ATTRIBUTE = "_type"
-ENCODER = Encoder(binary=bytes, allow_float=True)
+ENCODER = Encoder(binary=bytes, allow_float=True)  # botocore's form: binary as bytes
+WIRE_ENCODER = Encoder(allow_float=True)  # the data plane's form: binary as base64 text
 DECODER = Decoder()
 
 
@@ -117,21 +119,7 @@ class Entity(BaseModel):
     @classmethod
     def key_of(cls, **values: Any) -> dict[str, Any]:
         """The primary key (in botocore form) from field values."""
-        b = cls.binding()
-        pk = b.pk.render(values)
-        if pk is None:
-            missing = [f for f in b.pk.fields if values.get(f) is None]
-            raise EntityValidationError(f"{cls.__name__}: the key needs {', '.join(missing)}")
-        key = {b.pk_attribute: {"S": pk}}
-        if b.sk is not None and b.sk_attribute is not None:
-            sk = b.sk.render(values)
-            if sk is None:
-                missing = [f for f in b.sk.fields if values.get(f) is None]
-                raise EntityValidationError(
-                    f"{cls.__name__}: the sort key needs {', '.join(missing)}"
-                )
-            key[b.sk_attribute] = {"S": sk}
-        return key
+        return primary_key(cls, values, ENCODER)
 
     def item_key(self) -> dict[str, Any]:
         return type(self).key_of(**self.__dict__)
@@ -140,26 +128,7 @@ class Entity(BaseModel):
 
     def to_item(self) -> dict[str, Any]:
         """This entity as a DynamoDB item (botocore form), keys and type included."""
-        b = type(self).binding()
-        values = self.__dict__
-        plain: dict[str, Any] = {}
-        for name, value in values.items():
-            if value is None:
-                continue
-            if name == b.ttl:
-                plain[name] = _epoch(value)
-            else:
-                plain[name] = _stored(value)
-        try:
-            item = ENCODER.item(plain)
-        except CodecError as exc:
-            raise EntityValidationError(f"{type(self).__name__}.{exc.path}: {exc.message}") from exc
-        item.update(self.item_key())
-        item[TYPE_ATTRIBUTE] = {"S": b.type_name}
-        for attribute, value in index_keys(b, values).items():
-            if value is not None:
-                item[attribute] = {"S": value}
-        return item
+        return item_of(self, ENCODER)
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> Self:
@@ -174,26 +143,60 @@ class Entity(BaseModel):
             ) from exc
 
 
-def key_value(key: KeyTemplate, values: dict[str, Any]) -> dict[str, Any]:
-    """A key attribute's AttributeValue: the field itself for ``{field}``, else the text."""
-    field_name = key.single_field
-    if field_name is not None:
-        return ENCODER.value(_stored(values[field_name]))
-    rendered = key.render(values)
-    assert rendered is not None
-    return {"S": rendered}
+def primary_key(cls: type[Entity], values: Mapping[str, Any], encoder: Encoder) -> dict[str, Any]:
+    """The primary key from field values. A key attribute named after the field its template
+    is just (``pk = "{id}"`` on attribute ``id``) keeps the field's type (a number stays N)."""
+    b = cls.binding()
+    parts = [(b.pk_attribute, b.pk, "key")]
+    if b.sk is not None and b.sk_attribute is not None:
+        parts.append((b.sk_attribute, b.sk, "sort key"))
+    key: dict[str, Any] = {}
+    for attribute, key_template, what in parts:
+        missing = [f for f in key_template.fields if values.get(f) is None]
+        if missing:
+            raise EntityValidationError(f"{cls.__name__}: the {what} needs {', '.join(missing)}")
+        if is_natural(attribute, key_template):
+            key[attribute] = encoder.value(_stored(values[attribute]))
+        else:
+            key[attribute] = {"S": key_template.render(values)}
+    return key
+
+
+def item_of(entity: Entity, encoder: Encoder) -> dict[str, Any]:
+    """An entity as an item in ``encoder``'s form, keys, type and index keys included."""
+    cls = type(entity)
+    b = cls.binding()
+    values = entity.__dict__
+    plain: dict[str, Any] = {}
+    for name, value in values.items():
+        if value is None:
+            continue
+        plain[name] = _epoch(value) if name == b.ttl else _stored(value)
+    try:
+        item = encoder.item(plain)
+    except CodecError as exc:
+        raise EntityValidationError(f"{cls.__name__}.{exc.path}: {exc.message}") from exc
+    item.update(primary_key(cls, values, encoder))
+    item[TYPE_ATTRIBUTE] = {"S": b.type_name}
+    for attribute, key in index_keys(b, values).items():
+        if key is not None:
+            item[attribute] = {"S": key}
+    return item
 
 
 def is_natural(attribute: str | None, key: KeyTemplate | None) -> bool:
-    """An index key that is a field of the entity itself (status-index on `status`)."""
+    """A key attribute that is a field of the entity itself (status-index on `status`)."""
     return key is not None and attribute is not None and key.single_field == attribute
 
 
-def index_keys(b: Binding, values: dict[str, Any]) -> dict[str, str | None]:
-    """Each derived index key attribute's value, or None where a field is missing (sparse: the
-    item is left out of that index). Natural keys are the entity's own fields: not listed."""
+def index_keys(
+    b: Binding, values: Mapping[str, Any], indexes: Iterable[IndexKeys] | None = None
+) -> dict[str, str | None]:
+    """Each derived index key attribute's value (of ``indexes``, default all), or None where a
+    field is missing (sparse: the item is left out of that index). Natural keys are the
+    entity's own fields: not listed."""
     keys: dict[str, str | None] = {}
-    for index in b.indexes.values():
+    for index in b.indexes.values() if indexes is None else indexes:
         pk = index.pk.render(values)
         sk = index.sk.render(values) if index.sk else None
         complete = pk is not None and (index.sk is None or sk is not None)
