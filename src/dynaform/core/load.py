@@ -6,6 +6,7 @@ file never sends anything.
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from dynaform.core import model as m
 from dynaform.core.problems import Problem, SchemaError, did_you_mean, from_validation_error
 from dynaform.core.resolve import PLACEHOLDERS, merged_table, physical_name, placeholders, to_spec
 from dynaform.core.source import Located, Path_, SourceError, parse
-from dynaform.core.validate import check_tables, check_tags
+from dynaform.core.validate import Finding, check_tables, check_tags
 from dynaform.errors import ConfigError
 from dynaform.settings import Target
 
@@ -90,63 +91,88 @@ class Project:
 
     def resolve(self, env: str) -> list[m.TableSpec]:
         """Every table as it should be in ``env``; raises SchemaError on a broken rule."""
-        raw_env = self.environment(env)
-        pattern = self.naming(env)
-        defaults = raw_env.defaults.model_dump(exclude_none=True)
         specs: list[m.TableSpec] = []
         problems: list[Problem] = []
-        for logical, _table in self.tables.items():
-            source = self.sources[logical]
-            declared = source.located.data
-            for part in source.path:
-                declared = declared[part]
-            override_raw = raw_env.tables.get(logical)
-            override = override_raw.model_dump(exclude_none=True) if override_raw else {}
-            combined = merged_table(declared, defaults=defaults, override=override)
-            if combined.get("billing") == "on_demand" and isinstance(declared.get("billing"), dict):
-                # An environment switched a provisioned table to on demand: its indexes'
-                # capacities no longer apply (rather than repeating every index in the override).
-                combined["indexes"] = {
-                    name: {k: v for k, v in gsi.items() if k not in {"read", "write"}}
-                    for name, gsi in combined.get("indexes", {}).items()
-                }
+        for logical in self.tables:
             try:
-                merged = m.RawTable.model_validate(combined)
+                specs.append(self._resolve_table(env, logical))
             except ValidationError as exc:
+                source = self.sources[logical]
                 problems += from_validation_error(exc, source.located, source.path)
-                continue
-            name_pattern = merged.physical_name or pattern
-            physical = physical_name(name_pattern, self.name, env, logical)
-            tags = {**self.raw.tags, **raw_env.tags, **merged.tags, "environment": env}
-            specs.append(to_spec(logical, physical, merged, tags))
-        for finding in check_tables(specs):
-            source = self.sources[finding.table]
-            path = (*source.path, *finding.path)
-            problems.append(
-                Problem(
-                    source.located.file,
-                    source.located.line_of(path),
-                    ".".join(str(p) for p in path),
-                    finding.message,
-                    finding.fix,
-                )
-            )
+        problems += [self._finding_problem(finding) for finding in check_tables(specs)]
         if problems:
             raise SchemaError(problems, self.directory)
         return specs
 
+    def _resolve_table(self, env: str, logical: str) -> m.TableSpec:
+        """One table in ``env``: declaration < environment defaults < environment override."""
+        raw_env = self.environment(env)
+        source = self.sources[logical]
+        declared = source.located.data
+        for part in source.path:
+            declared = declared[part]
+        override_raw = raw_env.tables.get(logical)
+        override = override_raw.model_dump(exclude_none=True) if override_raw else {}
+        defaults = raw_env.defaults.model_dump(exclude_none=True)
+        combined = merged_table(declared, defaults=defaults, override=override)
+        if combined.get("billing") == "on_demand" and isinstance(declared.get("billing"), dict):
+            # An environment switched a provisioned table to on demand: its indexes'
+            # capacities no longer apply (rather than repeating every index in the override).
+            combined["indexes"] = {
+                name: {k: v for k, v in gsi.items() if k not in {"read", "write"}}
+                for name, gsi in combined.get("indexes", {}).items()
+            }
+        merged = m.RawTable.model_validate(combined)
+        physical = physical_name(merged.physical_name or self.naming(env), self.name, env, logical)
+        tags = {**self.raw.tags, **raw_env.tags, **merged.tags, "environment": env}
+        return to_spec(logical, physical, merged, tags)
+
+    def _finding_problem(self, finding: Finding) -> Problem:
+        source = self.sources[finding.table]
+        path = (*source.path, *finding.path)
+        return Problem(
+            source.located.file,
+            source.located.line_of(path),
+            ".".join(str(p) for p in path),
+            finding.message,
+            finding.fix,
+        )
+
+
+def _explicit_project_file(explicit: Path) -> Path:
+    hint = "check the path given to -f/--file"
+    try:
+        mode = explicit.stat().st_mode
+    except FileNotFoundError:
+        raise ConfigError(f"project file {explicit} does not exist", hint=hint) from None
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read project file {explicit}: {exc.strerror or exc}", hint=hint
+        ) from None
+    if stat.S_ISDIR(mode):
+        raise ConfigError(
+            f"project file {explicit} is a directory",
+            hint=f"pass the file inside it: -f {explicit / PROJECT_FILE_NAMES[0]}",
+        )
+    if not stat.S_ISREG(mode):
+        raise ConfigError(f"project file {explicit} is not a regular file", hint=hint)
+    return explicit
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long, say: not a project file either
+        return False
+
 
 def find_project_file(start: Path, explicit: Path | None = None) -> Path:
     if explicit is not None:
-        if not explicit.is_file():
-            raise ConfigError(
-                f"project file {explicit} does not exist", hint="check the path given to -f/--file"
-            )
-        return explicit
-    here = start.resolve()
+        return _explicit_project_file(explicit)
+    here = _absolute(start)
     for directory in (here, *here.parents):
         for name in PROJECT_FILE_NAMES:
-            if (directory / name).is_file():
+            if _is_file(directory / name):
                 return directory / name
     raise ConfigError(
         f"no dynaform.yaml in {here} or its parents",
@@ -209,72 +235,22 @@ def _tag_problems(located: Located, path: Path_, tags: Mapping[str, str]) -> lis
 
 def load_project(file: Path) -> Project:
     """Parse and validate the project file and its includes (no environment chosen yet)."""
-    file = file.resolve()
-    try:
-        located = parse(file)
-    except SourceError as exc:
-        raise SchemaError([Problem(exc.file, exc.line, "", exc.message)], file.parent) from exc
-    if not isinstance(located.data, dict):
-        raise SchemaError(
-            [
-                Problem(
-                    file,
-                    1,
-                    "",
-                    "the project file must be a mapping",
-                    "start with `project: <name>`",
-                )
-            ],
-            file.parent,
-        )
-    problems: list[Problem] = []
+    file = _absolute(file)
+    located = _parse_project(file)
     try:
         raw = m.RawProject.model_validate(located.data)
     except ValidationError as exc:
         raise SchemaError(from_validation_error(exc, located), file.parent) from exc
-
     tables = dict(raw.tables)
     sources = {name: TableSource(located, ("tables", name)) for name in raw.tables}
-    for index, pattern in enumerate(raw.include):
-        matches = sorted(file.parent.glob(pattern))
-        if not matches:
-            problems.append(
-                Problem(
-                    file,
-                    located.line_of(("include", index)),
-                    f"include.{index}",
-                    f"{pattern!r} matches no file",
-                    "fix the pattern or remove it",
-                )
-            )
-        for match in matches:
-            problems += _load_include(match, tables, sources)
-
+    problems = _load_includes(located, raw.include, tables, sources)
     problems += _check_naming(located, ("naming",), raw.naming)
     problems += _tag_problems(located, ("tags",), raw.tags)
     for name, declared_table in tables.items():
         source = sources[name]
         problems += _tag_problems(source.located, (*source.path, "tags"), declared_table.tags)
     for env_name, env in raw.environments.items():
-        problems += _tag_problems(located, ("environments", env_name, "tags"), env.tags)
-        for table_name, override in env.tables.items():
-            tag_path = ("environments", env_name, "tables", table_name, "tags")
-            problems += _tag_problems(located, tag_path, override.tags or {})
-        if env.naming is not None:
-            problems += _check_naming(located, ("environments", env_name, "naming"), env.naming)
-        for table in env.tables:
-            if table not in tables:
-                path = ("environments", env_name, "tables", table)
-                problems.append(
-                    Problem(
-                        file,
-                        located.line_of(path),
-                        ".".join(path),
-                        f"overrides table {table!r}, which is not declared",
-                        did_you_mean(table, tables)
-                        or "declare it under `tables:` or remove the override",
-                    )
-                )
+        problems += _environment_problems(located, env_name, env, tables)
     if raw.default_env is not None and raw.default_env not in raw.environments:
         problems.append(
             Problem(
@@ -288,6 +264,88 @@ def load_project(file: Path) -> Project:
     if problems:
         raise SchemaError(problems, file.parent)
     return Project(file=file, raw=raw, located=located, tables=tables, sources=sources)
+
+
+def _absolute(file: Path) -> Path:
+    try:
+        return file.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: reading it names the problem
+        return file.absolute()
+
+
+def _parse_project(file: Path) -> Located:
+    try:
+        located = parse(file)
+    except SourceError as exc:
+        raise SchemaError([Problem(exc.file, exc.line, "", exc.message)], file.parent) from exc
+    if not isinstance(located.data, dict):
+        problem = Problem(
+            file, 1, "", "the project file must be a mapping", "start with `project: <name>`"
+        )
+        raise SchemaError([problem], file.parent)
+    return located
+
+
+def _environment_problems(
+    located: Located, env_name: str, env: m.RawEnvironment, tables: Mapping[str, m.RawTable]
+) -> list[Problem]:
+    problems = _tag_problems(located, ("environments", env_name, "tags"), env.tags)
+    for table_name, override in env.tables.items():
+        tag_path = ("environments", env_name, "tables", table_name, "tags")
+        problems += _tag_problems(located, tag_path, override.tags or {})
+    if env.naming is not None:
+        problems += _check_naming(located, ("environments", env_name, "naming"), env.naming)
+    for table in env.tables:
+        if table not in tables:
+            path = ("environments", env_name, "tables", table)
+            problems.append(
+                Problem(
+                    located.file,
+                    located.line_of(path),
+                    ".".join(path),
+                    f"overrides table {table!r}, which is not declared",
+                    did_you_mean(table, tables)
+                    or "declare it under `tables:` or remove the override",
+                )
+            )
+    return problems
+
+
+def _load_includes(
+    located: Located,
+    patterns: list[str],
+    tables: dict[str, m.RawTable],
+    sources: dict[str, TableSource],
+) -> list[Problem]:
+    problems: list[Problem] = []
+    for index, pattern in enumerate(patterns):
+        line = located.line_of(("include", index))
+        try:
+            matches = sorted(p for p in located.file.parent.glob(pattern) if _is_file(p))
+        except (ValueError, NotImplementedError, OSError) as exc:  # absolute or empty patterns
+            problems.append(
+                Problem(
+                    located.file,
+                    line,
+                    f"include.{index}",
+                    f"{pattern!r} is not a usable pattern ({exc})",
+                    "write a pattern relative to the project file, like tables/*.yaml",
+                )
+            )
+            continue
+        if not matches:
+            problems.append(
+                Problem(
+                    located.file,
+                    line,
+                    f"include.{index}",
+                    f"{pattern!r} matches no file",
+                    "fix the pattern or remove it",
+                )
+            )
+        for match in matches:
+            problems += _load_include(match, tables, sources)
+    return problems
 
 
 def _load_include(
