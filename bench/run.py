@@ -33,7 +33,7 @@ from dynaform.aws.overview import check_connection, describe_tables, list_table_
 from dynaform.local import engine
 from dynaform.local.install import install
 from dynaform.local.java import find_java
-from dynaform.settings import Settings
+from dynaform.settings import Flags, Settings
 
 ROWS: list[tuple[str, str, str]] = []
 
@@ -194,13 +194,10 @@ def bench_plan(endpoint_url: str, count: int = 50) -> None:
             f"project: bench\nenvironments:\n  dev: {{target: local}}\ntables:\n{tables}"
         )
         project = api.load_project(path)
-        settings = Settings(
-            endpoint_url=endpoint_url, region="us-east-1", profile=None, use_local_engine=False
-        )
-        conn = api.connect_settings(settings, endpoint_url)
-        api.apply(conn, api.plan(project, "dev", conn))
+        bound = api.bind(project, "dev", Flags(endpoint_url=endpoint_url), {})
+        api.apply(bound, api.plan(bound))
         began = time.perf_counter()
-        result = api.plan(project, "dev", conn)
+        result = api.plan(bound)
         in_process = time.perf_counter() - began
         assert not result.has_changes
         began = time.perf_counter()

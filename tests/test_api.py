@@ -1,4 +1,4 @@
-"""The Python API (dynaform.api) mirrors the CLI: load_project, connect, plan, apply."""
+"""The Python API (dynaform.api) mirrors the CLI: load_project, bind, plan, apply."""
 
 from __future__ import annotations
 
@@ -19,12 +19,12 @@ def test_load_plan_apply_from_python(
         "tables:\n  main: {partition_key: id, ttl: expires}\n"
     )
     project = dynaform.load_project(path)
-    conn = dynaform.connect(project, "dev", Flags(endpoint_url=ddb_endpoint), {})
-    planned = dynaform.plan(project, "dev", conn)
+    bound = dynaform.bind(project, "dev", Flags(endpoint_url=ddb_endpoint), {})
+    planned = dynaform.plan(bound)
     assert [c.kind for c in planned.changes] == ["create"]
-    result = dynaform.apply(conn, planned)
+    result = dynaform.apply(bound, planned)
     assert result.done == result.total == 2
-    assert not dynaform.plan(project, "dev", conn).has_changes
+    assert not dynaform.plan(bound).has_changes
     assert (
         ddb.describe_time_to_live(TableName=f"{name}-dev-main")["TimeToLiveDescription"][
             "AttributeName"

@@ -76,7 +76,8 @@ def test_tags_pitr_sse_and_deletion_protection_converge_on_moto(
         t["Key"]: t["Value"]
         for t in ddb.list_tags_of_resource(ResourceArn=table["TableArn"])["Tags"]
     }
-    assert tags == {"team": "core", "cost": "42", "environment": "dev"}
+    # dynaform marks the tables it owns (prune only ever considers those).
+    assert tags == {"team": "core", "cost": "42", "environment": "dev", "dynaform:project": "conv"}
     backups = ddb.describe_continuous_backups(TableName="conv-dev-main")
     assert (
         backups["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"][
@@ -101,7 +102,7 @@ def test_tags_pitr_sse_and_deletion_protection_converge_on_moto(
         t["Key"]: t["Value"]
         for t in ddb.list_tags_of_resource(ResourceArn=table["TableArn"])["Tags"]
     }
-    assert tags == {"team": "web", "environment": "dev"}
+    assert tags == {"team": "web", "environment": "dev", "dynaform:project": "conv"}
     assert (
         ddb.describe_table(TableName="conv-dev-main")["Table"]["DeletionProtectionEnabled"] is False
     )

@@ -252,7 +252,10 @@ def test_destroy_respects_protection_and_protected_environments(
     assert no_tty.code == 2 and "protected environment" in no_tty.stderr
     assert f"{name}-dev-other" in ddb.list_tables()["TableNames"]
 
-    done = df(path, "destroy", "--table", "other", "--force")
+    # A protected environment's name must be typed back: --force alone is not enough.
+    forced = df(path, "destroy", "--table", "other", "--force")
+    assert forced.code == 2 and "--confirm dev" in forced.stderr
+    done = df(path, "destroy", "--table", "other", "--force", "--confirm", "dev")
     assert done.code == 0 and f"deleted {name}-dev-other" in done.stdout
     assert "1" in done.stdout  # the item count was shown before deleting
     names = ddb.list_tables()["TableNames"]

@@ -15,7 +15,7 @@ from typing import Any
 
 from dynaform.aws.client import DynamoDBClient, translate_error
 from dynaform.core.live import READY
-from dynaform.core.order import Step
+from dynaform.core.operations import Step
 from dynaform.errors import DynaformError
 
 Report = Callable[[str], None]

@@ -2,93 +2,43 @@
 
 from __future__ import annotations
 
-import fnmatch
 import json
-import re
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import typer
-import yaml
 
-from dynaform import api
-from dynaform.aws.client import where
-from dynaform.aws.live import read_tables
-from dynaform.aws.overview import list_table_names
 from dynaform.cli.context import state
 from dynaform.cli.output import out, print_json, say
-from dynaform.core.capabilities import AWS
-from dynaform.core.diff import billing_text
-from dynaform.core.exporters import ENV_TAG, project_from_tables, table_to_raw
-from dynaform.core.importers import FORMATS, import_text
-from dynaform.core.live import LiveTable
-from dynaform.core.model import TableSpec
-from dynaform.core.order import create_steps
 from dynaform.errors import DynaformError, UsageError
 
 EXPORT_FORMATS = ("yaml", "json", "cloudformation", "create-table-json")
+FORMAT_NAMES = "cloudformation, sam, serverless, terraform, workbench, create-table, describe-table"
+FORCE_HELP = "Write into a folder that is not empty (replacing the files it writes)."
 
 
-def summary_markdown(tables: list[LiveTable], source: str) -> str:
-    lines = [
-        f"# Table summary — {source}",
-        "",
-        "| table | keys | indexes | billing | TTL | PITR | stream | items | size (bytes) |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for table in tables:
-        spec = table.spec
-        keys = spec.partition_key.name + (f" / {spec.sort_key.name}" if spec.sort_key else "")
-        indexes = ", ".join([g.name for g in spec.gsis] + [f"{i.name} (local)" for i in spec.lsis])
-        items = "?" if table.item_count is None else table.item_count
-        size = "?" if table.size_bytes is None else table.size_bytes
-        cells = [
-            spec.name,
-            keys,
-            indexes or "-",
-            billing_text(spec.billing),
-            spec.ttl or "-",
-            "on" if spec.pitr else "off",
-            (spec.stream or "off").lower(),
-            items,
-            size,
-        ]
-        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
-def cloudformation(specs: list[TableSpec]) -> dict[str, Any]:
-    """A CloudFormation template with one AWS::DynamoDB::Table per spec."""
-    resources: dict[str, Any] = {}
-    for spec in specs:
-        params = create_steps(spec, AWS)[0].params
-        props: dict[str, Any] = {
-            k: v for k, v in params.items() if k not in {"SSESpecification", "StreamSpecification"}
-        }
-        if spec.stream:
-            props["StreamSpecification"] = {"StreamViewType": spec.stream}
-        if spec.sse.kind != "aws_owned":
-            props["SSESpecification"] = {"SSEEnabled": True, "SSEType": "KMS"} | (
-                {"KMSMasterKeyId": spec.sse.kms_key} if spec.sse.kms_key else {}
-            )
-        if spec.ttl:
-            props["TimeToLiveSpecification"] = {"AttributeName": spec.ttl, "Enabled": True}
-        if spec.pitr:
-            props["PointInTimeRecoverySpecification"] = {"PointInTimeRecoveryEnabled": True}
-        logical = (
-            "".join(
-                part.capitalize()
-                for part in spec.name.replace(".", "-").replace("_", "-").split("-")
-            )
-            or "Table"
+def check_output_folder(out_dir: Path, force: bool) -> None:
+    """Never overwrite a project file, and never write into a non-empty folder unless --force:
+    ``--out`` naming an existing file, or a folder with files in it, is refused."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(
+            f"--out {out_dir} is a file, not a folder; nothing was written",
+            hint="name a new or empty folder, e.g. --out exported/",
         )
-        resources[logical] = {
-            "Type": "AWS::DynamoDB::Table",
-            "DeletionPolicy": "Retain",
-            "Properties": props,
-        }
-    return {"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
+        raise UsageError(
+            f"{out_dir} is not empty; nothing was written",
+            hint="name a new or empty folder, or pass --force to replace the files written there",
+        )
+
+
+def _write(path: Path, text: str, written: list[Path]) -> None:
+    """Write through a temporary file, so an interrupted write never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
+    written.append(path)
 
 
 def export(
@@ -99,6 +49,7 @@ def export(
         "yaml", "--format", help="yaml, json, cloudformation, create-table-json."
     ),
     project_name: str | None = typer.Option(None, "--project", help="Project name to write."),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
 ) -> None:
     """Read live tables and write a project that declares them (read-only).
 
@@ -108,65 +59,22 @@ def export(
 
     Example: dynaform --endpoint-url http://localhost:8000 export --tables 'app-*' --out live/
     """
+    from dynaform import api
+    from dynaform.core.export_formats import exported_specs, summary_markdown
+
     app = state(ctx)
     if fmt not in EXPORT_FORMATS:
         raise UsageError(f"unknown format {fmt!r}", hint="use " + ", ".join(EXPORT_FORMATS))
-    project, env = app.optional_project()
-    if project is not None and env is not None and app.env_flag:
-        conn = app.connect(project, env)
-    else:
-        settings = app.settings()
-        conn = api.connect_settings(settings, app.endpoint_url(settings))
+    check_output_folder(out_dir, force)
+    # A project's environment only when one is named: export reads whatever endpoint is given.
+    binding = app.bind(project=False, bare=not app.env_flag)
     say("export is read-only: nothing is changed on the endpoint")
-    names = [n for n in list_table_names(conn.client, conn.target) if fnmatch.fnmatch(n, tables)]
-    if not names:
-        raise DynaformError(
-            f"no table on {conn.target} matches {tables!r}",
-            hint="see `dynaform status` for the tables there",
-        )
-    found = [t for t in read_tables(conn.client, names, conn.caps, conn.target).values() if t]
-    env_tags = Counter(t.spec.tags.get(ENV_TAG) for t in found)
-    only = next(iter(env_tags)) if len(env_tags) == 1 else None
-    env_name: str = only if only else "live"
-    specs = [
-        t.spec.model_copy(
-            update={
-                "logical_name": t.spec.name,
-                "tags": {
-                    k: v for k, v in t.spec.tags.items() if not (k == ENV_TAG and v == env_name)
-                },
-            }
-        )
-        for t in found
-    ]
-    target: dict[str, Any] = {"target": "aws", "region": conn.settings.region}
-    if conn.endpoint_url:
-        target["endpoint"] = conn.endpoint_url
-    out_dir.mkdir(parents=True, exist_ok=True)
+    found = api.live_tables(binding, tables)
+    env_name, specs = exported_specs(found)
+    conn = binding.connection()
     written: list[Path] = []
-    if fmt in {"yaml", "json"}:
-        data = project_from_tables(
-            project_name or out_dir.resolve().name or "exported", specs, env=env_name, target=target
-        )
-        path = out_dir / f"dynaform.{fmt}"
-        if fmt == "yaml":
-            header = f"# Exported by dynaform from {where(conn.settings, conn.endpoint_url)}\n"
-            path.write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
-        else:
-            path.write_text(json.dumps(data, indent=2) + "\n")
-        written.append(path)
-    elif fmt == "cloudformation":
-        path = out_dir / "template.yaml"
-        path.write_text(yaml.safe_dump(cloudformation(specs), sort_keys=False))
-        written.append(path)
-    else:
-        for spec in specs:
-            path = out_dir / f"{spec.name}.json"
-            path.write_text(json.dumps(create_steps(spec, AWS)[0].params, indent=2) + "\n")
-            written.append(path)
-    summary = out_dir / "table-summary.md"
-    summary.write_text(summary_markdown(found, where(conn.settings, conn.endpoint_url)))
-    written.append(summary)
+    _write_export(fmt, out_dir, specs, env_name, project_name, conn, written)
+    _write(out_dir / "table-summary.md", summary_markdown(found, conn.target), written)
     if app.json:
         print_json({"tables": [s.name for s in specs], "files": [str(p) for p in written]})
         return
@@ -175,90 +83,108 @@ def export(
         out.print(f"  {path}")
 
 
-def import_(
-    ctx: typer.Context,
-    files: list[Path] = typer.Argument(..., help="Templates, Terraform files, models, JSON."),
-    source_format: str = typer.Option("auto", "--from", help="auto, " + ", ".join(FORMATS)),
-    param: list[str] = typer.Option([], "--param", help="Template parameter K=V (repeatable)."),
-    out_dir: Path = typer.Option(Path("imported"), "--out", "-o", help="Folder to write into."),
-    project_name: str | None = typer.Option(None, "--project", help="Project name to write."),
-    env_name: str = typer.Option("dev", "--env-name", help="The environment to declare."),
+def _write_export(
+    fmt: str,
+    out_dir: Path,
+    specs: list[Any],
+    env_name: str,
+    project_name: str | None,
+    conn: Any,
+    written: list[Path],
 ) -> None:
-    """Turn CloudFormation/SAM, Serverless, Terraform, NoSQL Workbench or AWS CLI JSON into a
-    project that `dynaform -f DIR/dynaform.yaml apply --yes` deploys as is.
+    import yaml
 
-    Example: dynaform import template.yaml --param Stage=dev --out infra/
-    """
-    app = state(ctx)
+    from dynaform.core.capabilities import AWS
+    from dynaform.core.export_formats import cloudformation
+    from dynaform.core.exporters import project_from_tables
+    from dynaform.core.operations import create_table_params
+
+    if fmt in {"yaml", "json"}:
+        target: dict[str, Any] = {"target": "aws", "region": conn.settings.region}
+        if conn.endpoint_url:
+            target["endpoint"] = conn.endpoint_url
+        name = project_name or out_dir.resolve().name or "exported"
+        data = project_from_tables(name, specs, env=env_name, target=target)
+        if fmt == "yaml":
+            header = f"# Exported by dynaform from {conn.target}\n"
+            text = header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+        else:
+            text = json.dumps(data, indent=2) + "\n"
+        _write(out_dir / f"dynaform.{fmt}", text, written)
+    elif fmt == "cloudformation":
+        text = yaml.safe_dump(cloudformation(specs), sort_keys=False)
+        _write(out_dir / "template.yaml", text, written)
+    else:
+        for spec in specs:
+            params = json.dumps(create_table_params(spec, AWS), indent=2) + "\n"
+            _write(out_dir / f"{spec.name}.json", params, written)
+
+
+def _params(param: list[str]) -> dict[str, str]:
     params: dict[str, str] = {}
     for item in param:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise UsageError(f"--param {item!r} is not K=V")
         params[key] = value
-    tables: dict[str, Any] = {}
-    warnings: list[str] = []
-    seeds: dict[str, list[dict[str, Any]]] = {}
+    return params
+
+
+def import_(
+    ctx: typer.Context,
+    files: list[Path] = typer.Argument(..., help="Templates, Terraform files, models, JSON."),
+    source_format: str = typer.Option("auto", "--from", help="auto, " + FORMAT_NAMES),
+    param: list[str] = typer.Option([], "--param", help="Template parameter K=V (repeatable)."),
+    out_dir: Path = typer.Option(Path("imported"), "--out", "-o", help="Folder to write into."),
+    project_name: str | None = typer.Option(None, "--project", help="Project name to write."),
+    env_name: str = typer.Option("dev", "--env-name", help="The environment to declare."),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
+) -> None:
+    """Turn CloudFormation/SAM, Serverless, Terraform, NoSQL Workbench or AWS CLI JSON into a
+    project that `dynaform -f DIR/dynaform.yaml apply --yes` deploys as is.
+
+    Example: dynaform import template.yaml --param Stage=dev --out infra/
+    """
+    import yaml
+
+    from dynaform.core.export_formats import ImportedProject
+    from dynaform.core.importers import import_text
+
+    app = state(ctx)
+    params = _params(param)
+    check_output_folder(out_dir, force)
+    imported = ImportedProject()
     for path in files:
         try:
             text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise DynaformError(f"cannot read {path}: {exc.strerror or exc}") from exc
-        result = import_text(text, str(path), source_format, params)
-        warnings += result.warnings
-        seeds.update(result.seed_items)
-        for spec in result.tables:
-            logical = re.sub(r"[^A-Za-z0-9_.-]", "-", spec.logical_name) or spec.name
-            raw = table_to_raw(spec)
-            pattern = result.patterns.get(spec.logical_name)
-            raw["physical_name"] = pattern if pattern else spec.name
-            if logical in tables:
-                raise DynaformError(
-                    f"two tables are named {logical!r} ({path})",
-                    hint="import the files into separate projects",
-                )
-            tables[logical] = raw
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DynaformError(
+                f"cannot read {path}: {getattr(exc, 'strerror', '') or exc}"
+            ) from exc
+        imported.add(import_text(text, str(path), source_format, params), str(path))
     name = project_name or params.get("AWS::StackName") or (files[0].stem or "imported")
-    environment: dict[str, Any] = {"target": "local"}
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if seeds:
-        (out_dir / "seeds").mkdir(exist_ok=True)
-        seed_files = []
-        for table, items in seeds.items():
-            seed_path = Path("seeds") / f"{table}.yaml"
-            logical = re.sub(r"[^A-Za-z0-9_.-]", "-", table)
-            (out_dir / seed_path).write_text(
-                yaml.safe_dump(
-                    {"table": logical, "format": "dynamodb", "items": items}, sort_keys=False
-                )
-            )
-            seed_files.append(str(seed_path))
-        environment["seeds"] = seed_files
-    project = {
-        "project": name,
-        "naming": "{table}",
-        "default_env": env_name,
-        "environments": {env_name: environment},
-        "tables": tables,
-    }
+    written: list[Path] = []
+    for relative, document in imported.seed_documents().items():
+        _write(out_dir / relative, yaml.safe_dump(document, sort_keys=False), written)
     header = "# Imported by dynaform from " + ", ".join(p.name for p in files) + "\n"
+    project = imported.project(name, env_name)
     target = out_dir / "dynaform.yaml"
-    target.write_text(header + yaml.safe_dump(project, sort_keys=False, allow_unicode=True))
-    for warning in warnings:
+    _write(target, header + yaml.safe_dump(project, sort_keys=False, allow_unicode=True), written)
+    for warning in imported.warnings:
         say(f"[yellow]warning:[/] {warning}")
     if app.json:
         print_json(
             {
                 "project": str(target),
-                "tables": list(tables),
-                "warnings": warnings,
-                "seeds": list(seeds),
+                "tables": list(imported.tables),
+                "warnings": imported.warnings,
+                "seeds": list(imported.seeds),
             }
         )
         return
-    out.print(f"wrote {target} with {len(tables)} table(s): {', '.join(tables)}")
-    if seeds:
+    out.print(f"wrote {target} with {len(imported.tables)} table(s): {', '.join(imported.tables)}")
+    if imported.seeds:
         out.print(
-            f"sample items of {', '.join(seeds)} are in {out_dir / 'seeds'} "
+            f"sample items of {', '.join(imported.seeds)} are in {out_dir / 'seeds'} "
             "(`dynaform seed` loads them)"
         )

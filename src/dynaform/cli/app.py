@@ -7,10 +7,8 @@ import traceback
 from pathlib import Path
 
 import typer
-from botocore.exceptions import ClientError
 
 from dynaform import __version__
-from dynaform.aws.client import translate_error
 from dynaform.cli import adopt as adopt_cli
 from dynaform.cli import data as data_cli
 from dynaform.cli import documents as documents_cli
@@ -21,7 +19,7 @@ from dynaform.cli import tables as tables_cli
 from dynaform.cli.argv import hoist_global_options
 from dynaform.cli.context import AppState
 from dynaform.cli.output import print_error
-from dynaform.errors import AwsError, DynaformError
+from dynaform.errors import DynaformError
 from dynaform.settings import Flags
 
 app = typer.Typer(
@@ -109,11 +107,8 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # a bug or an error we do not translate yet: still one sentence
         if verbose:
             traceback.print_exc()
-        error = translate_error(exc, "the endpoint")
-        if type(error) is AwsError and not isinstance(exc, ClientError):
-            error = DynaformError(
-                f"unexpected {type(exc).__name__}: {exc}",
-                hint="run again with -v for the traceback, and report it",
-            )
+        from dynaform.api import translate
+
+        error = translate(exc)
         print_error(error)
         sys.exit(error.exit_code)

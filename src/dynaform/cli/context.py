@@ -1,20 +1,29 @@
-"""What every command gets from the global options: settings, project dir, output mode."""
+"""What every command gets from the global options: the project, the environment, the binding
+(through ``dynaform.api``, the only door to DynamoDB) and the output mode.
+
+Imports of the API, pydantic and botocore happen inside the methods, so `dynaform --help`
+loads none of them.
+"""
 
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from dynaform.api import Connection, connect, local_endpoint
 from dynaform.cli.output import say
-from dynaform.core.load import Project, find_project_file, load_project
-from dynaform.errors import ConfigError
-from dynaform.local import engine
-from dynaform.local.paths import find_project_dir, local_state_dir
-from dynaform.settings import Flags, Settings, Target, resolve_settings
+from dynaform.errors import ConfigError, DynaformError, UsageError
+from dynaform.settings import Flags
+
+if TYPE_CHECKING:
+    from dynaform.api import Binding, Protection
+    from dynaform.core.load import Project
+
+DEFAULT_PORT = 8000
 
 
 @dataclass
@@ -29,11 +38,15 @@ class AppState:
 
     def project(self) -> Project:
         """The project file, loaded and validated once per command."""
+        from dynaform.core.load import find_project_file, load_project
+
         if self._project is None:
             self._project = load_project(find_project_file(Path.cwd(), self.project_file))
         return self._project
 
     def has_project(self) -> bool:
+        from dynaform.core.load import find_project_file
+
         try:
             find_project_file(Path.cwd(), self.project_file)
         except ConfigError:
@@ -42,12 +55,6 @@ class AppState:
 
     def env(self, project: Project) -> str:
         return project.select_environment(self.env_flag, os.environ)
-
-    def connect(self, project: Project, env: str) -> Connection:
-        return connect(project, env, self.flags, local_port=default_port(), report=say)
-
-    def settings(self, target: Target | None = None) -> Settings:
-        return resolve_settings(self.flags, os.environ, target)
 
     def optional_project(self) -> tuple[Project | None, str | None]:
         """The project and environment when there is a project file; the environment is None
@@ -67,25 +74,51 @@ class AppState:
             say(f"[dim]{exc.message}; {exc.hint}[/]")
             return project, None
 
+    def bind(self, *, project: bool = True, env: str | None = None, bare: bool = False) -> Binding:
+        """The binding every command talks to DynamoDB through. With ``project=False`` a
+        project file is used when there is one (and an environment can be chosen), else the
+        flags and environment variables alone; ``bare`` ignores any project file."""
+        from dynaform import api
+
+        chosen: Project | None = None
+        name: str | None = None
+        if bare:
+            pass
+        elif project:
+            chosen = self.project()
+            name = self.env(chosen) if env is None else env
+        else:
+            chosen, name = self.optional_project()
+        if chosen is not None and env is not None:
+            name = chosen.select_environment(env, {})
+        if chosen is not None and name is None:
+            chosen = None
+        return api.bind(
+            chosen,
+            name,
+            self.flags,
+            project_dir=self.project_dir,
+            local_port=default_port(),
+            report=say,
+        )
+
     @property
     def project_dir(self) -> Path:
+        from dynaform.local.paths import find_project_dir
+
         return find_project_dir(Path.cwd(), self.project_file)
 
     @property
     def state_dir(self) -> Path:
-        return local_state_dir(self.project_dir)
+        from dynaform.local.paths import local_state_dir
 
-    def endpoint_url(self, settings: Settings) -> str | None:
-        """The endpoint to call; for the managed engine, start it first when it is down."""
-        if not settings.use_local_engine:
-            return settings.endpoint_url
-        return local_endpoint(self.project_dir, default_port(), report=say)
+        return local_state_dir(self.project_dir)
 
 
 def default_port() -> int:
     raw = os.environ.get("DYNAFORM_LOCAL_PORT", "")
     if not raw:
-        return engine.DEFAULT_PORT
+        return DEFAULT_PORT
     if not raw.isdigit() or not 0 < int(raw) < 65536:
         raise ConfigError(
             f"DYNAFORM_LOCAL_PORT={raw!r} is not a port number", hint="use a number like 8000"
@@ -97,3 +130,46 @@ def state(ctx: typer.Context) -> AppState:
     obj = ctx.find_root().obj
     assert isinstance(obj, AppState)
     return obj
+
+
+def confirm(app: AppState, question: str, yes: bool = False) -> None:
+    """An ordinary yes/no confirmation (skipped with --yes)."""
+    if yes or app.yes:
+        return
+    if not sys.stdin.isatty():
+        raise UsageError(
+            "this needs confirmation and there is no terminal to ask on",
+            hint="pass --yes to confirm",
+        )
+    typer.confirm(question, abort=True, err=True)
+
+
+def confirm_protected(
+    binding: Binding, tables: list[str], action: str, *, force: bool, typed: str | None
+) -> Protection | None:
+    """Protection follows the physical table: when any of ``tables`` belongs to a protected
+    environment of the project (whatever environment or name was used), the user must pass
+    --force and type the environment's name, or pass --confirm ENV in scripts."""
+    protection = binding.protection(tables)
+    if protection is None:
+        return None
+    env = protection.env
+    where = f"{', '.join(protection.tables)} belongs to the protected environment {env}"
+    if typed is not None:
+        if typed != env:
+            raise UsageError(f"--confirm {typed!r} does not match: {where}; nothing was done")
+        return protection
+    if not force:
+        raise UsageError(
+            f"{where}; {action} is refused",
+            hint=f"pass --force and type {env} when asked, or --confirm {env} in scripts",
+        )
+    if not sys.stdin.isatty():
+        raise UsageError(
+            f"{where} and there is no terminal to type its name on",
+            hint=f"pass --confirm {env} to confirm in a script",
+        )
+    answer = typer.prompt(f"{where}. Type {env} to {action}", err=True)
+    if answer.strip() != env:
+        raise DynaformError("the name did not match; nothing was done")
+    return protection

@@ -1,12 +1,20 @@
-"""``dynaform data``: export, import, copy, count and clear table data."""
+"""``dynaform data``: export, import, copy, count and clear table data.
+
+Every command names tables by logical or physical name through the project; writing into or
+emptying a table of a protected environment needs --force and its name typed back (or
+--confirm ENV), whatever name or environment was used. Ctrl-C prints what was done and the
+exact command that resumes.
+"""
 
 from __future__ import annotations
 
+import shlex
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import (
@@ -20,13 +28,15 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from dynaform import api
-from dynaform.aws.client import translate_error
-from dynaform.cli.context import AppState, state
+from dynaform.cli.context import AppState, confirm, confirm_protected, state
 from dynaform.cli.output import err, human_bytes, out, print_json
-from dynaform.data import files, ops
-from dynaform.data.wire import WireClient
 from dynaform.errors import DynaformError, UsageError
+
+if TYPE_CHECKING:
+    from dynaform.api import DataTable
+
+CONFIRM_HELP = "Name of the protected environment, typed back (for scripts)."
+FORCE_HELP = "Allow a table of a protected environment (you type its name, or --confirm)."
 
 app = typer.Typer(
     help="Move table data: backup, restore, copy between environments, count, clear.\n\n"
@@ -35,38 +45,58 @@ app = typer.Typer(
 )
 
 
-def _target(app_state: AppState, name: str, env: str | None = None) -> tuple[WireClient, str, bool]:
-    """(wire client, physical table name, protected environment?) for TABLE: a physical name,
-    or a logical one from the project file."""
-    project, chosen = app_state.optional_project()
-    if env is not None and project is not None:
-        chosen = project.select_environment(env, {})
-    if project is not None and chosen is not None:
-        specs = {s.logical_name: s.name for s in project.resolve(chosen)}
-        conn = api.connect(project, chosen, app_state.flags, report=lambda m: err.print(m))
-        protected = project.environment(chosen).protected
-        return (
-            WireClient(conn.settings, conn.endpoint_url, client=conn.client),
-            specs.get(name, name),
-            protected,
+def _target(app_state: AppState, name: str, env: str | None = None) -> DataTable:
+    """TABLE as typed: a physical name, or a logical one from the project file."""
+    from dynaform import api
+
+    return api.data_table(app_state.bind(project=False, env=env), name)
+
+
+def _guard(table: DataTable, action: str, force: bool, typed: str | None) -> None:
+    """Protection follows the physical table (see ``confirm_protected``)."""
+    confirm_protected(table.binding, [table.name], action, force=force, typed=typed)
+
+
+def resume_command(flag: str | None = "--resume") -> str:
+    """The command line as typed, with the resume flag added when it is missing."""
+    args = sys.argv[1:]
+    if flag and flag not in args:
+        args = [*args, flag]
+    return "dynaform " + shlex.join(args)
+
+
+@contextmanager
+def _interruptible(label: str, bar: _Bar, flag: str | None = "--resume") -> Iterator[None]:
+    """Ctrl-C: one line saying what was done and the exact command that continues."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        done = bar.done()
+        how = "resume with" if flag else "run it again (writes are idempotent)"
+        err.print(
+            f"interrupted: {label}, {done:,} item(s) done; {how}: {resume_command(flag)}",
+            markup=False,
+            highlight=False,
         )
-    settings = app_state.settings()
-    endpoint = app_state.endpoint_url(settings)
-    conn = api.connect_settings(settings, endpoint)
-    return WireClient(settings, endpoint, client=conn.client), name, False
+        raise typer.Exit(130) from None
 
 
 class _Bar:
     def __init__(self, progress: Progress | None, task: TaskID | None) -> None:
         self.progress, self.task = progress, task
+        self.count = 0
 
     def advance(self, n: int) -> None:
+        self.count += n
         if self.progress is None or self.task is None:
             return
         self.progress.advance(self.task, n)
         current = self.progress.tasks[0]
         if current.elapsed:
             self.progress.update(self.task, rate=f"{current.completed / current.elapsed:,.0f}")
+
+    def done(self) -> int:
+        return self.count
 
     def total(self, n: int) -> None:
         if self.progress is not None and self.task is not None:
@@ -92,24 +122,6 @@ def _bar(label: str, total: int | None, quiet: bool) -> Iterator[_Bar]:
         yield _Bar(progress, progress.add_task(label, total=total, rate="-"))
 
 
-@contextmanager
-def _translated(endpoint: str) -> Iterator[None]:
-    """dynaform's own errors pass through; anything botocore raises becomes one sentence."""
-    try:
-        yield
-    except DynaformError:
-        raise
-    except Exception as exc:
-        raise translate_error(exc, endpoint) from exc
-
-
-def _approx_count(wire: WireClient, table: str) -> int | None:
-    try:
-        return int(ops.describe(wire, table).get("ItemCount", 0)) or None
-    except Exception as exc:
-        raise translate_error(exc, wire.endpoint_url) from exc
-
-
 def _fail_on_rejects(rejected: int, path: Path | None, reasons: dict[str, int]) -> None:
     if rejected:
         why = "; ".join(
@@ -121,10 +133,12 @@ def _fail_on_rejects(rejected: int, path: Path | None, reasons: dict[str, int]) 
         )
 
 
-def _format(value: str | None) -> files.Format | None:
+def _format(value: str | None) -> str | None:
+    from dynaform import api
+
     if value is None:
         return None
-    if value not in files.FORMATS:
+    if value not in api.data.data_formats():
         raise UsageError(f"unknown format {value!r}", hint="use ddb-json, json or csv")
     return value
 
@@ -142,23 +156,29 @@ def export(
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted export."),
     consistent: bool = typer.Option(False, "--consistent", help="Strongly consistent reads."),
     columns: str | None = typer.Option(None, "--columns", help="CSV columns, comma-separated."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing file or folder."),
 ) -> None:
     """Export every item of a table (parallel scan, constant memory, resumable).
 
-    ddb-json is DynamoDB JSON lines as AWS's S3 export writes them: lossless.
+    ddb-json is DynamoDB JSON lines as AWS's S3 export writes them: lossless. An existing
+    output (a project file above all) is never replaced without --force.
 
     Example: dynaform data export orders --out orders.jsonl.gz --gzip --segments 8
     """
+    from dynaform import api
+
     app_state = state(ctx)
-    wire, name, _ = _target(app_state, table)
-    chosen = _format(fmt) or "ddb-json"
-    total = _approx_count(wire, name)
-    with _bar(f"export {name}", total, app_state.json) as bar, _translated(wire.endpoint_url):
-        result = ops.export_table(
-            wire,
-            name,
+    _check_export_target(out_path, resume, force)
+    source = _target(app_state, table)
+    total = api.data.approximate_count(source)
+    with (
+        _bar(f"export {source.name}", total, app_state.json) as bar,
+        _interruptible(f"export of {source.name}", bar),
+    ):
+        result = api.data.export_items(
+            source,
             out_path,
-            fmt=chosen,
+            fmt=_format(fmt) or "ddb-json",
             segments=segments,
             gz=gz,
             resume=resume,
@@ -166,23 +186,45 @@ def export(
             columns=columns.split(",") if columns else None,
             progress=bar.advance,
         )
-    report = {
-        "table": name,
-        "items": result.items,
-        "bytes": result.bytes,
-        "seconds": round(result.seconds, 2),
-        "files": [str(p) for p in result.files],
-        "retries": wire.retries,
-    }
+    retries = source.wire().retries
     if app_state.json:
-        print_json(report)
+        print_json(
+            {
+                "table": source.name,
+                "items": result.items,
+                "bytes": result.bytes,
+                "seconds": round(result.seconds, 2),
+                "files": [str(p) for p in result.files],
+                "retries": retries,
+            }
+        )
         return
     rate = result.items / result.seconds if result.seconds else 0
     out.print(
-        f"exported {result.items:,} item(s) from {name} to {out_path} "
+        f"exported {result.items:,} item(s) from {source.name} to {out_path} "
         f"({human_bytes(result.bytes)}, {result.seconds:.1f}s, {rate:,.0f} items/s, "
-        f"{wire.retries} retries)"
+        f"{retries} retries)"
     )
+
+
+PROJECT_FILES = {"dynaform.yaml", "dynaform.yml", "dynaform.json"}
+
+
+def _check_export_target(path: Path, resume: bool, force: bool) -> None:
+    """Never overwrite a project file; never replace an export without --force or --resume."""
+    if path.name in PROJECT_FILES and path.exists():
+        raise UsageError(
+            f"{path} is a project file; an export never replaces it",
+            hint="name another file, e.g. --out items.jsonl",
+        )
+    if resume or force or not path.exists():
+        return
+    if path.is_file() or (path.is_dir() and any(path.iterdir())):
+        raise UsageError(
+            f"{path} already exists; nothing was exported",
+            hint="name a new file or folder, pass --resume to continue that export, or --force "
+            "to replace it",
+        )
 
 
 @app.command("import")
@@ -198,6 +240,8 @@ def import_(
     rate: float | None = typer.Option(None, "--rate", help="At most this many items per second."),
     concurrency: int = typer.Option(8, "--concurrency", min=1, max=64, help="Requests in flight."),
     rejects: Path | None = typer.Option(None, "--rejects", help="Where unwritable items go."),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
+    typed: str | None = typer.Option(None, "--confirm", help=CONFIRM_HELP),
 ) -> None:
     """Import items (DynamoDB JSON lines, JSON lines, CSV, S3 exports, Workbench models).
 
@@ -206,15 +250,20 @@ def import_(
 
     Example: dynaform data import orders orders.jsonl.gz --rate 500
     """
+    from dynaform import api
+
     app_state = state(ctx)
-    wire, name, _ = _target(app_state, table)
-    with _bar(f"import {name}", None, app_state.json) as bar, _translated(wire.endpoint_url):
-        result = ops.import_files(
-            wire,
-            name,
+    target = _target(app_state, table)
+    _guard(target, "import into it", force, typed)
+    with (
+        _bar(f"import {target.name}", None, app_state.json) as bar,
+        _interruptible(f"import into {target.name}", bar),
+    ):
+        result = api.data.import_items(
+            target,
             paths,
             fmt=_format(fmt),
-            types=files.parse_type_map(types),
+            types=api.data.parse_type_map(types),
             resume=resume,
             rate=rate,
             concurrency=concurrency,
@@ -222,16 +271,38 @@ def import_(
             progress=bar.advance,
             on_total=bar.total,
         )
-    summary = ops.summary(result.stats, result.seconds)
+    summary = api.data.summary(result.stats, result.seconds)
     if app_state.json:
-        print_json(summary | {"table": name, "rejects": str(result.rejects or "")})
+        print_json(summary | {"table": target.name, "rejects": str(result.rejects or "")})
     else:
         out.print(
-            f"imported {result.stats.items:,} item(s) into {name} ({result.seconds:.1f}s, "
+            f"imported {result.stats.items:,} item(s) into {target.name} ({result.seconds:.1f}s, "
             f"{summary['items_per_second']:,} items/s, {result.stats.retries} retries, "
             f"{result.stats.rejected} rejected)"
         )
     _fail_on_rejects(result.stats.rejected, result.rejects, result.stats.reasons)
+
+
+def _copy_target(
+    app_state: AppState,
+    source: DataTable,
+    target: str,
+    to_endpoint: str | None,
+    to_env: str | None,
+) -> DataTable:
+    from dynaform import api
+
+    if to_endpoint and to_env:
+        raise UsageError(
+            "--to-endpoint and --to-env both choose the target", hint="use one of them"
+        )
+    if to_endpoint:
+        flags = replace(app_state.flags, endpoint_url=to_endpoint, local=False)
+        binding = api.bind(None, None, flags, project_dir=app_state.project_dir)
+        return api.data_table(binding, target)
+    if to_env:
+        return _target(app_state, target, env=to_env)
+    return api.data_table(source.binding, target)
 
 
 @app.command("copy")
@@ -245,52 +316,41 @@ def copy(
     segments: int = typer.Option(4, "--segments", min=1, max=1000),
     rate: float | None = typer.Option(None, "--rate", help="At most this many items per second."),
     rejects: Path = typer.Option(Path("copy.rejects.jsonl"), "--rejects"),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
+    typed: str | None = typer.Option(None, "--confirm", help=CONFIRM_HELP),
 ) -> None:
     """Copy every item of one table into another (another endpoint or environment too).
 
+    Both names go through the project (logical or physical); the physical tables are shown
+    before anything is copied.
+
     Example: dynaform -e prod data copy orders orders --to-env staging
     """
+    from dynaform import api
+
     app_state = state(ctx)
-    if to_endpoint and to_env:
-        raise UsageError(
-            "--to-endpoint and --to-env both choose the target", hint="use one of them"
-        )
-    source_wire, source_name, _ = _target(app_state, source)
-    if to_endpoint:
-        settings = replace(app_state.settings(), endpoint_url=to_endpoint, use_local_engine=False)
-        conn = api.connect_settings(settings, to_endpoint)
-        target_wire, target_name = WireClient(settings, to_endpoint, client=conn.client), target
-    elif to_env:
-        target_wire, target_name, protected = _target(app_state, target, env=to_env)
-        if protected and not app_state.yes:
-            raise UsageError(
-                f"{to_env} is a protected environment", hint="pass --yes to copy into it anyway"
-            )
-    else:
-        target_wire, target_name = source_wire, target
-    if (target_wire.endpoint_url, target_name) == (source_wire.endpoint_url, source_name):
+    origin = _target(app_state, source)
+    into = _copy_target(app_state, origin, target, to_endpoint, to_env)
+    if (into.target, into.name) == (origin.target, origin.name):
         raise UsageError("source and target are the same table")
-    function = ops.load_transform(transform) if transform else None
+    _guard(into, "copy into it", force, typed)
+    err.print(f"copy {origin.name} ({origin.target}) → {into.name} ({into.target})", markup=False)
+    function = api.data.load_transform(transform) if transform else None
+    label = f"copy {origin.name} → {into.name}"
     with (
-        _bar(
-            f"copy {source_name} → {target_name}",
-            _approx_count(source_wire, source_name),
-            app_state.json,
-        ) as bar,
-        _translated(target_wire.endpoint_url),
+        _bar(label, api.data.approximate_count(origin), app_state.json) as bar,
+        _interruptible(label, bar, flag=None),
     ):
-        result = ops.copy_table(
-            source_wire,
-            source_name,
-            target_wire,
-            target_name,
+        result = api.data.copy_items(
+            origin,
+            into,
             segments=segments,
             transform=function,
             rate=rate,
             rejects=rejects,
             progress=bar.advance,
         )
-    summary = ops.summary(result.stats, result.seconds)
+    summary = api.data.summary(result.stats, result.seconds)
     if app_state.json:
         print_json(summary | {"read": result.read, "skipped": result.skipped})
     else:
@@ -311,18 +371,17 @@ def count(
 
     Example: dynaform data count orders
     """
+    from dynaform import api
+
     app_state = state(ctx)
-    wire, name, _ = _target(app_state, table)
-    try:
-        approx = ops.describe(wire, name).get("ItemCount")
-        counted = ops.count_items(wire, name, segments)
-    except Exception as exc:
-        raise translate_error(exc, wire.endpoint_url) from exc
+    target = _target(app_state, table)
+    counted, approx = api.data.count_items(target, segments)
     if app_state.json:
-        print_json({"table": name, "items": counted, "describe_item_count": approx})
+        print_json({"table": target.name, "items": counted, "describe_item_count": approx})
     else:
         out.print(
-            f"{name}: {counted:,} item(s)  [dim](DescribeTable says {approx})[/]", markup=True
+            f"{target.name}: {counted:,} item(s)  [dim](DescribeTable says {approx})[/]",
+            markup=True,
         )
 
 
@@ -331,36 +390,33 @@ def clear(
     ctx: typer.Context,
     table: str = typer.Argument(..., help="Physical table name, or a logical one in a project."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask."),
-    force: bool = typer.Option(False, "--force", help="Also skip a protected environment's check."),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
+    typed: str | None = typer.Option(None, "--confirm", help=CONFIRM_HELP),
 ) -> None:
     """Delete every item of a table, keeping the table.
 
     Example: dynaform data clear items-dev --yes
     """
+    from dynaform import api
+
     app_state = state(ctx)
-    wire, name, protected = _target(app_state, table)
-    ops.describe(wire, name)  # a missing table is one clear sentence
-    existing = ops.count_items(wire, name)
+    target = _target(app_state, table)
+    existing, _ = api.data.count_items(target)
     if existing == 0:
-        out.print(f"{name} is already empty")
+        out.print(f"{target.name} is already empty")
         return
-    if protected and not force:
-        raise UsageError(
-            f"{name} is in a protected environment",
-            hint="pass --force if you really mean to empty it",
-        )
-    if not (yes or app_state.yes):
-        if not sys.stdin.isatty():
-            raise UsageError(
-                "this needs confirmation and there is no terminal to ask on",
-                hint="pass --yes to confirm",
-            )
-        typer.confirm(f"Delete all {existing:,} item(s) of {name}?", abort=True, err=True)
-    rejects = Path(f"{name}.clear-rejects.jsonl")
-    with _bar(f"clear {name}", existing, app_state.json) as bar:
-        stats = ops.clear_table(wire, name, rejects=rejects, progress=bar.advance)
-    if app_state.json:
-        print_json({"table": name, "deleted": stats.items, "rejected": stats.rejected})
+    if target.protection is not None:
+        _guard(target, f"delete all {existing:,} item(s)", force, typed)
     else:
-        out.print(f"deleted {stats.items:,} item(s) from {name}")
+        confirm(app_state, f"Delete all {existing:,} item(s) of {target.name}?", yes)
+    rejects = Path(f"{target.name}.clear-rejects.jsonl")
+    with (
+        _bar(f"clear {target.name}", existing, app_state.json) as bar,
+        _interruptible(f"clear of {target.name}", bar, flag=None),
+    ):
+        stats = api.data.clear_items(target, rejects=rejects, progress=bar.advance)
+    if app_state.json:
+        print_json({"table": target.name, "deleted": stats.items, "rejected": stats.rejected})
+    else:
+        out.print(f"deleted {stats.items:,} item(s) from {target.name}")
     _fail_on_rejects(stats.rejected, rejects, stats.reasons)

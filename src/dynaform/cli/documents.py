@@ -9,7 +9,6 @@ import typer
 
 from dynaform.cli.context import state
 from dynaform.cli.output import out, say
-from dynaform.core.documents import ROLES, design_document, iam_policy
 from dynaform.errors import UsageError
 
 
@@ -22,6 +21,8 @@ def docs(
 
     Example: dynaform docs --out docs/dynamodb.md
     """
+    from dynaform.core.documents import design_document
+
     app = state(ctx)
     project = app.project()
     envs = [app.env(project)] if app.env_flag else project.environment_names
@@ -47,11 +48,13 @@ def iam_policy_command(
 
     Example: dynaform -e prod iam-policy --role deploy --account 123456789012
     """
+    from dynaform.core.documents import ROLES, iam_policy
+
     app = state(ctx)
     if role not in ROLES:
         raise UsageError(f"unknown role {role!r}", hint="use deploy, app or readonly")
     project = app.project()
     env = app.env(project)
     specs = project.resolve(env)
-    chosen_region = region or project.environment(env).region or app.settings().region
+    chosen_region = region or project.environment(env).region or app.bind().settings.region
     out.file.write(json.dumps(iam_policy(specs, role, chosen_region, account), indent=2) + "\n")

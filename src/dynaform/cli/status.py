@@ -6,15 +6,9 @@ from dataclasses import asdict
 from typing import Any
 
 import typer
-from rich.table import Table
 
-from dynaform import api
-from dynaform.aws.client import client_config, dynamodb_client, where
-from dynaform.aws.overview import check_connection, describe_tables, list_table_names
 from dynaform.cli.context import state
 from dynaform.cli.output import human_bytes, out, print_json
-from dynaform.core.load import Project
-from dynaform.settings import Settings
 
 
 def status(ctx: typer.Context) -> None:
@@ -25,46 +19,47 @@ def status(ctx: typer.Context) -> None:
 
     Example: dynaform --endpoint-url http://localhost:8000 status
     """
-    app = state(ctx)
-    project, env = app.optional_project()
-    settings = app.settings(project.target(env) if project and env else None)
-    endpoint = app.endpoint_url(settings)
-    target = where(settings, endpoint)
-    # One attempt and short timeouts: a dead endpoint must fail within seconds.
-    probe = dynamodb_client(
-        settings, endpoint, config=client_config(attempts=1, connect_timeout=2, read_timeout=3)
-    )
-    latency = check_connection(probe, target)
-    client = dynamodb_client(settings, endpoint)
-    tables = describe_tables(client, list_table_names(client, target), target)
-    declared = project_report(project, env, settings, endpoint) if project and env else None
+    from dynaform import api
 
+    app = state(ctx)
+    binding = app.bind(project=False)
+    seen = api.overview(binding)
+    endpoint = binding.endpoint_url
+    declared = api.project_status(binding) if binding.project is not None else None
     if app.json:
         print_json(
             {
                 "endpoint": endpoint,
-                "region": settings.region,
+                "region": binding.settings.region,
                 "reachable": True,
-                "latency_ms": round(latency * 1000, 1),
-                "tables": [asdict(t) for t in tables],
+                "latency_ms": round(seen.latency * 1000, 1),
+                "tables": [asdict(t) for t in seen.tables],
                 "project": declared,
             }
         )
         return
-    described = settings.describe()
+    described = binding.settings.describe()
     if endpoint:
         described["endpoint"] = endpoint
     for key, value in described.items():
-        origin = settings.origins.get(key)
+        origin = binding.settings.origins.get(key)
         suffix = f" [dim]({origin})[/]" if origin and origin != "default" else ""
         out.print(f"[bold]{key:<11}[/] {value}{suffix}", markup=True)
     out.print(
-        f"[green]connected[/] in {latency * 1000:.0f} ms; {len(tables)} table(s)", markup=True
+        f"[green]connected[/] in {seen.latency * 1000:.0f} ms; {len(seen.tables)} table(s)",
+        markup=True,
     )
-    if not tables:
-        if declared is not None:
-            _print_declared(declared)
-        return
+    if seen.tables:
+        _table_grid(seen.tables)
+    if declared is not None:
+        _print_declared(declared)
+    if seen.tables and endpoint is None:
+        out.print("[dim]item counts and sizes are refreshed by AWS about every six hours[/]")
+
+
+def _table_grid(tables: list[Any]) -> None:
+    from rich.table import Table
+
     grid = Table(show_edge=False, header_style="bold")
     grid.add_column("table", min_width=max(len(t.name) for t in tables) + 2)
     grid.add_column("status")
@@ -83,25 +78,6 @@ def status(ctx: typer.Context) -> None:
             str(t.indexes),
         )
     out.print(grid)
-    if declared is not None:
-        _print_declared(declared)
-    if endpoint is None:
-        out.print("[dim]item counts and sizes are refreshed by AWS about every six hours[/]")
-
-
-def project_report(
-    project: Project, env: str, settings: Settings, endpoint: str | None
-) -> dict[str, Any]:
-    """Which declared tables exist, are missing, or drifted from the file (reads only)."""
-    conn = api.connect_settings(settings, endpoint)
-    result = api.plan(project, env, conn)
-    states = {name: "in sync" for name in result.diff.unchanged}
-    for change in result.changes:
-        states[change.table] = {
-            "create": "missing",
-            "table-rebuild": "drifted: keys differ (rebuild needed)",
-        }.get(change.kind, f"drifted: {', '.join(sorted(change.field_names()))}")
-    return {"project": project.name, "env": env, "tables": states}
 
 
 def _print_declared(report: dict[str, Any]) -> None:

@@ -4,25 +4,21 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.table import Table
 
-from dynaform import api
-from dynaform.aws.client import translate_error
-from dynaform.aws.execute import Runner, describe_progress
-from dynaform.aws.live import read_table
-from dynaform.cli.context import AppState, state
+from dynaform.cli.context import AppState, confirm, confirm_protected, state
 from dynaform.cli.output import err, human_bytes, out, print_json, say
-from dynaform.core.diff import billing_text, gsi_text, sse_text
-from dynaform.core.planfile import Plan, steps_from_json, to_json
-from dynaform.core.render import render
-from dynaform.data.rebuild import describe_steps
-from dynaform.errors import DynaformError, UsageError
+from dynaform.errors import UsageError
+
+if TYPE_CHECKING:
+    from dynaform.api import Binding, SavedPlan
+    from dynaform.core.planfile import Plan
+
+CONFIRM_HELP = "Name of the protected environment, typed back (for scripts)."
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smh]?)$")
 
@@ -36,12 +32,11 @@ def parse_duration(text: str) -> float:
     return value * {"": 1, "s": 1, "m": 60, "h": 3600}[unit]
 
 
-def _plan(app: AppState, prune: bool, tables: list[str] | None) -> tuple[api.Connection, Plan]:
-    project = app.project()
-    env = app.env(project)
-    project.resolve(env)  # validate before connecting: an invalid file sends nothing
-    conn = app.connect(project, env)
-    return conn, api.plan(project, env, conn, prune=prune, tables=tables or None)
+def _plan(app: AppState, prune: bool, tables: list[str] | None) -> tuple[Binding, Plan]:
+    from dynaform import api
+
+    binding = app.bind()
+    return binding, api.plan(binding, prune=prune, tables=tables or None)
 
 
 def plan(
@@ -61,6 +56,9 @@ def plan(
 
     Example: dynaform -e dev plan --detailed-exitcode
     """
+    from dynaform.core.planfile import to_json
+    from dynaform.core.render import render
+
     app = state(ctx)
     _, result = _plan(app, prune, table)
     if out_file is not None:
@@ -74,42 +72,28 @@ def plan(
         raise typer.Exit(2)
 
 
-def _confirm(app: AppState, question: str, yes: bool) -> None:
-    if yes or app.yes:
-        return
-    if not sys.stdin.isatty():
-        raise UsageError(
-            "this needs confirmation and there is no terminal to ask on",
-            hint="pass --yes to confirm",
+def _saved(binding: Binding, path: Path) -> SavedPlan:
+    from dynaform import api
+
+    saved = api.load_saved(binding, path)
+    if saved.file_changed:
+        say(
+            f"[yellow]note:[/] the project file changed since {path} was made; applying the "
+            "saved plan exactly as shown below (plan again to apply today's file)"
         )
-    typer.confirm(question, abort=True, err=True)
+    return saved
 
 
-def _load_saved(path: Path, fresh: Plan) -> Plan:
-    try:
-        saved = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise DynaformError(f"cannot read the saved plan {path}: {exc}") from exc
-    for key in ("project", "env"):
-        if saved.get(key) != getattr(fresh, key):
-            raise DynaformError(
-                f"{path} was made for {key} {saved.get(key)!r}, not {getattr(fresh, key)!r}",
-                hint="plan again for this one",
-            )
-    if saved.get("fingerprint") != fresh.fingerprint:
-        raise DynaformError(
-            f"the live tables changed since {path} was made",
-            hint="run `dynaform plan --out` again and review it; nothing was applied",
-        )
-    return Plan(
-        fresh.project,
-        fresh.env,
-        fresh.endpoint,
-        fresh.caps,
-        fresh.diff,
-        tuple(steps_from_json(saved)),
-        fresh.fingerprint,
-    )
+def _announce_rebuilds(planned: Plan) -> None:
+    from dynaform.core.render import rebuild_stages
+
+    for change in planned.changes:
+        if change.kind != "table-rebuild":
+            continue
+        verb = "Resuming the TABLE REBUILD" if change.resuming else "TABLE REBUILD"
+        say(f"[bold]{verb} of {change.table}[/], each stage verified before the next:")
+        for number, text in enumerate(rebuild_stages(change), 1):
+            say(f"  {number}. {text}")
 
 
 def apply(
@@ -125,42 +109,35 @@ def apply(
     ),
     prune: bool = typer.Option(False, "--prune", help="Delete tables no longer declared."),
     table: list[str] = typer.Option([], "--table", "-t", help="Only these tables (repeatable)."),
+    typed: str | None = typer.Option(None, "--confirm", help=CONFIRM_HELP),
 ) -> None:
     """Make the live tables match the project file, in the order DynamoDB allows.
 
     Shows the plan, asks, then runs the steps with live progress. Idempotent; an interrupted
-    apply resumes when run again.
+    apply (an interrupted TABLE REBUILD too) resumes when run again. With a saved plan, runs
+    exactly its operations, or refuses when the live tables changed since.
 
     Example: dynaform -e dev apply --yes
     """
+    from dynaform import api
+    from dynaform.core.render import render
+
     app = state(ctx)
     seconds = parse_duration(timeout)
-    conn, result = _plan(app, prune, table)
     if plan_file is not None:
-        result = _load_saved(plan_file, result)
+        binding = app.bind()
+        result = _saved(binding, plan_file).plan
+    else:
+        binding, result = _plan(app, prune, table)
     if not app.json:
         out.print(render(result), markup=True, highlight=False)
     if not result.has_changes:
         if app.json:
             print_json({"applied": 0, "changes": 0})
         return
-    rebuilds = [c for c in result.blocked if c.kind == "table-rebuild"]
-    if rebuilds and not allow_rebuild:
-        raise DynaformError(
-            f"{rebuilds[0].table}: the plan needs a TABLE REBUILD "
-            f"({', '.join(f.field for f in rebuilds[0].fields if 'key' in f.field)}); nothing "
-            "was changed",
-            hint="a rebuild moves every item through a holding table into the table as "
-            "declared; allow it with --allow-rebuild, or change the file back",
-        )
-    for change in rebuilds:
-        say(f"[bold]TABLE REBUILD of {change.table}[/], each stage verified before the next:")
-        for number, text in enumerate(describe_steps(change), 1):
-            say(f"  {number}. {text}")
-    project = app.project()
-    protected = project.environment(result.env).protected
-    question = f"Apply {len(result.steps)} step(s) to {result.env}"
-    _confirm(app, question + (" (a protected environment)?" if protected else "?"), yes)
+    api.tables.refuse_blocked(result, allow_rebuild)
+    _announce_rebuilds(result)
+    _confirm_apply(app, binding, result, yes, typed)
     began = time.monotonic()
     with err.status("applying …") as status:
 
@@ -170,18 +147,38 @@ def apply(
             status.update(message)
 
         applied = api.apply(
-            conn,
+            binding,
             result,
             timeout=seconds,
             wait=not no_wait,
             allow_rebuild=allow_rebuild,
             report=report,
         )
-    elapsed = time.monotonic() - began
+    _applied(app, binding, applied, time.monotonic() - began, prune, table)
+
+
+def _confirm_apply(
+    app: AppState, binding: Binding, result: Plan, yes: bool, typed: str | None
+) -> None:
+    """Deleting or rebuilding a table of a protected environment needs its name typed back;
+    anything else in a protected environment an ordinary confirmation."""
+    risky = [c.table for c in result.changes if c.kind in {"delete", "table-rebuild"}]
+    if risky and confirm_protected(binding, risky, "apply", force=yes or app.yes, typed=typed):
+        return
+    protected = binding.protection([c.table for c in result.changes]) is not None
+    question = f"Apply {len(result.steps)} step(s) to {result.env}"
+    confirm(app, question + (" (a protected environment)?" if protected else "?"), yes)
+
+
+def _applied(
+    app: AppState, binding: Binding, applied: Any, elapsed: float, prune: bool, table: list[str]
+) -> None:
+    from dynaform import api
+
     if applied.pending:
         say(f"started {applied.done} of {applied.total} step(s); {applied.pending}")
     else:
-        check = api.plan(project, result.env, conn, prune=prune, tables=table or None)
+        check = api.plan(binding, prune=prune, tables=table or None)
         verdict = "live state matches" if not check.has_changes else "changes remain"
         say(f"applied {applied.done} step(s) in {elapsed:.1f}s; {verdict}")
     if app.json:
@@ -199,78 +196,43 @@ def destroy(
     ctx: typer.Context,
     table: list[str] = typer.Option([], "--table", "-t", help="Only these tables (repeatable)."),
     force: bool = typer.Option(
-        False, "--force", help="Skip every confirmation, protected environments included."
+        False, "--force", help="Skip the yes/no question (protected: type the name, or --confirm)."
     ),
+    typed: str | None = typer.Option(None, "--confirm", help=CONFIRM_HELP),
 ) -> None:
     """Delete the project's tables in an environment, with their data.
 
     Lists each table with its item count and asks first; in a protected environment you type
-    the environment's name. Tables with deletion protection are refused.
+    the environment's name (or pass --confirm ENV). Tables with deletion protection are refused.
 
     Example: dynaform -e dev destroy --table items
     """
+    from rich.table import Table
+
+    from dynaform import api
+
     app = state(ctx)
-    project = app.project()
-    env = app.env(project)
-    specs = project.resolve(env)
-    if table:
-        wanted = set(table)
-        unknown = sorted(wanted - {s.logical_name for s in specs} - {s.name for s in specs})
-        if unknown:
-            raise DynaformError(f"no table {unknown[0]!r} in the project")
-        specs = [s for s in specs if s.logical_name in wanted or s.name in wanted]
-    conn = app.connect(project, env)
-    found = []
-    for spec in specs:
-        try:
-            raw = conn.client.describe_table(TableName=spec.name)["Table"]
-        except conn.client.exceptions.ResourceNotFoundException:
-            continue
-        except Exception as exc:
-            raise translate_error(exc, conn.target) from exc
-        found.append((spec, raw))
+    binding = app.bind()
+    found = api.destroy_targets(binding, table or None)
     if not found:
-        out.print(f"nothing to destroy: no table of {project.name} exists in {env}")
+        out.print(f"nothing to destroy: no table of the project exists in {binding.env}")
         return
     grid = Table(show_edge=False, header_style="bold")
     for column in ("table", "items", "size", "deletion protection"):
         grid.add_column(column)
-    for spec, raw in found:
+    for live in found:
         grid.add_row(
-            spec.name,
-            f"{raw.get('ItemCount', 0):,}",
-            human_bytes(raw.get("TableSizeBytes")),
-            "on" if raw.get("DeletionProtectionEnabled") else "off",
+            live.spec.name,
+            f"{live.item_count or 0:,}",
+            human_bytes(live.size_bytes),
+            "on" if live.spec.deletion_protection else "off",
         )
     out.print(grid)
-    locked = [spec.name for spec, raw in found if raw.get("DeletionProtectionEnabled")]
-    if locked:
-        raise DynaformError(
-            f"deletion protection is on for {', '.join(locked)}; nothing was deleted",
-            hint="set `deletion_protection: false` for it in dynaform.yaml and run "
-            "`dynaform apply`, then destroy",
-        )
-    if project.environment(env).protected and not force:
-        if not sys.stdin.isatty():
-            raise UsageError(
-                f"{env} is a protected environment and there is no terminal to confirm on",
-                hint="pass --force to skip the confirmation",
-            )
-        typed = typer.prompt(f"{env} is protected. Type its name to delete these tables", err=True)
-        if typed.strip() != env:
-            raise DynaformError("the name did not match; nothing was deleted")
-    elif not force:
-        _confirm(app, f"Delete {len(found)} table(s) and all their items?", False)
-    runner = Runner(
-        conn.client, conn.target, timeout=600, poll=0.2 if conn.caps.engine != "aws" else 2.0
-    )
-    for spec, _ in found:
-        try:
-            conn.client.delete_table(TableName=spec.name)
-        except Exception as exc:
-            raise translate_error(exc, conn.target) from exc
-        runner.wait_gone(spec.name, time.monotonic() + 600)
-        out.print(f"deleted {spec.name}")
+    if not any(t.spec.deletion_protection for t in found):
+        names = [t.spec.name for t in found]
+        if not confirm_protected(binding, names, "delete them", force=force, typed=typed):
+            confirm(app, f"Delete {len(found)} table(s) and all their items?", force)
+    api.destroy(binding, found, report=lambda line: out.print(line))
 
 
 def describe(
@@ -282,28 +244,13 @@ def describe(
 
     Example: dynaform -e dev describe main
     """
+    from dynaform import api
+    from dynaform.core.text import billing_text, gsi_text, sse_text
+
     app = state(ctx)
-    physical = name
-    if app.has_project():
-        project = app.project()
-        env = app.env(project)
-        physical = next((s.name for s in project.resolve(env) if s.logical_name == name), name)
-        conn = app.connect(project, env)
-    else:
-        settings = app.settings()
-        conn = api.connect_settings(settings, app.endpoint_url(settings))
-    try:
-        raw: dict[str, Any] = conn.client.describe_table(TableName=physical)["Table"]
-        live = read_table(conn.client, physical, conn.caps)
-    except conn.client.exceptions.ResourceNotFoundException:
-        live = None
-    except Exception as exc:
-        raise translate_error(exc, conn.target) from exc
-    if live is None:
-        raise DynaformError(
-            f"table {physical} does not exist on {conn.target}",
-            hint="see `dynaform status` for the tables there",
-        )
+    binding = app.bind(project=False)
+    found = api.describe(binding, name)
+    live, caps = found.live, binding.connection().caps
     spec = live.spec
     unknown = "n/a on this endpoint"
     report = {
@@ -313,35 +260,38 @@ def describe(
         "size": human_bytes(live.size_bytes),
         "keys": spec.partition_key.name + (f" / {spec.sort_key.name}" if spec.sort_key else ""),
         "billing": billing_text(spec.billing),
-        "encryption": sse_text(spec.sse) if conn.caps.sse else unknown,
-        "point-in-time recovery": ("on" if spec.pitr else "off") if conn.caps.pitr else unknown,
+        "encryption": sse_text(spec.sse) if caps.sse else unknown,
+        "point-in-time recovery": ("on" if spec.pitr else "off") if caps.pitr else unknown,
         "ttl": spec.ttl or "off",
         "stream": spec.stream or "off",
         "deletion protection": "on" if spec.deletion_protection else "off",
-        "progress": describe_progress(raw),
+        "progress": found.progress,
     }
     if app.json:
-        print_json(
-            report
-            | {
-                "indexes": {g.name: gsi_text(g) for g in spec.gsis},
-                "arn": live.arn,
-                "tags": spec.tags,
-            }
-        )
+        indexes = {g.name: gsi_text(g) for g in spec.gsis}
+        print_json(report | {"indexes": indexes, "arn": live.arn, "tags": spec.tags})
         return
     for key, value in report.items():
         out.print(f"[bold]{key:<23}[/] {value}", markup=True)
     if spec.gsis or spec.lsis:
-        grid = Table(show_edge=False, header_style="bold")
-        for column in ("index", "kind", "keys and projection", "status"):
-            grid.add_column(column)
-        for gsi in spec.gsis:
-            index_state = live.indexes.get(gsi.name)
-            text = index_state.status if index_state else "?"
-            if index_state and index_state.backfilling:
-                text += " (backfilling)"
-            grid.add_row(gsi.name, "global", gsi_text(gsi), text)
-        for lsi in spec.lsis:
-            grid.add_row(lsi.name, "local", lsi.sort_key.name, "ACTIVE")
-        out.print(grid)
+        _index_grid(found)
+
+
+def _index_grid(found: Any) -> None:
+    from rich.table import Table
+
+    from dynaform.core.text import gsi_text
+
+    live = found.live
+    grid = Table(show_edge=False, header_style="bold")
+    for column in ("index", "kind", "keys and projection", "status"):
+        grid.add_column(column)
+    for gsi in live.spec.gsis:
+        index_state = live.indexes.get(gsi.name)
+        text = index_state.status if index_state else "?"
+        if index_state and index_state.backfilling:
+            text += " (backfilling)"
+        grid.add_row(gsi.name, "global", gsi_text(gsi), text)
+    for lsi in live.spec.lsis:
+        grid.add_row(lsi.name, "local", lsi.sort_key.name, "ACTIVE")
+    out.print(grid)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.markup import escape
 
 from dynaform.core.diff import Change
+from dynaform.core.ownership import holding_name
 from dynaform.core.planfile import Plan
 
 SYMBOLS = {
@@ -18,6 +19,8 @@ SYMBOLS = {
 
 def _change_lines(change: Change) -> list[str]:
     symbol, colour, label = SYMBOLS[change.kind]
+    if change.resuming:
+        label = "REBUILD INCOMPLETE"
     logical = f" ({change.logical})" if change.logical and change.logical != change.table else ""
     lines = [f"[{colour}]{symbol} {escape(change.table)}[/]{escape(logical)}  [{colour}]{label}[/]"]
     if change.kind == "create" and change.desired is not None:
@@ -81,3 +84,15 @@ def summary(plan: Plan) -> str:
     if plan.blocked:
         text += f" [bold red]{len(plan.blocked)} change(s) refused as planned.[/]"
     return text
+
+
+def rebuild_stages(change: Change) -> list[str]:
+    """A TABLE REBUILD as a person reads it before confirming."""
+    table, hold = change.table, holding_name(change.table)
+    return [
+        f"create holding table {hold} and copy every item into it",
+        "verify exact item counts match",
+        f"delete {table}, then create it as declared",
+        "copy every item back (converting changed key types), verify counts",
+        f"delete {hold}",
+    ]

@@ -26,7 +26,10 @@ from typing import Any
 from dynaform.aws.execute import Runner
 from dynaform.core.capabilities import Capabilities
 from dynaform.core.diff import Change
-from dynaform.core.order import create_steps
+from dynaform.core.live import normalize
+from dynaform.core.model import TableSpec
+from dynaform.core.operations import create_steps
+from dynaform.core.ownership import holding_name
 from dynaform.data import ops
 from dynaform.data.bulk import WireItem
 from dynaform.data.codec import number_text
@@ -34,11 +37,6 @@ from dynaform.data.wire import WireClient
 from dynaform.errors import DynaformError
 
 Report = Callable[[str], None]
-SUFFIX = ".dynaform-rebuild"
-
-
-def holding_name(table: str) -> str:
-    return table[: 255 - len(SUFFIX)] + SUFFIX
 
 
 def convert_keys(changes: dict[str, tuple[str, str]]) -> Callable[[WireItem], WireItem]:
@@ -61,6 +59,74 @@ def convert_keys(changes: dict[str, tuple[str, str]]) -> Callable[[WireItem], Wi
     return convert
 
 
+def _describe(client: Any, name: str) -> dict[str, Any] | None:
+    try:
+        table: dict[str, Any] = client.describe_table(TableName=name)["Table"]
+    except client.exceptions.ResourceNotFoundException:
+        return None
+    return table
+
+
+def _old_table(client: Any, name: str, runner: Runner, deadline: float) -> dict[str, Any] | None:
+    """The table as it is now, once no create or delete is in flight (None when gone)."""
+    table = _describe(client, name)
+    if table is not None and table.get("TableStatus") == "DELETING":
+        runner.wait_gone(name, deadline)
+        return None
+    if table is not None:
+        runner.wait_ready(name, deadline)
+    return table
+
+
+def _is_declared_shape(raw: dict[str, Any], new: TableSpec) -> bool:
+    """Whether the live table already has the declared keys and local indexes (the rebuild
+    created it), as opposed to being the old table still waiting to be emptied."""
+    spec = normalize(raw).spec
+    return (spec.partition_key, spec.sort_key) == (new.partition_key, new.sort_key) and {
+        i.name: i for i in spec.lsis
+    } == {i.name: i for i in new.lsis}
+
+
+def _create_holding(
+    client: Any, old: TableSpec, hold: str, runner: Runner, deadline: float
+) -> None:
+    if old.deletion_protection:
+        raise DynaformError(
+            f"{old.name} has deletion protection, which a rebuild must lift",
+            hint="set deletion_protection: false, apply, then rebuild",
+        )
+    types = old.attribute_types()
+    keys = [old.partition_key] + ([old.sort_key] if old.sort_key else [])
+    client.create_table(
+        TableName=hold,
+        AttributeDefinitions=[
+            {"AttributeName": k.name, "AttributeType": types[k.name]} for k in keys
+        ],
+        KeySchema=[
+            {"AttributeName": k.name, "KeyType": kind}
+            for k, kind in zip(keys, ("HASH", "RANGE"), strict=False)
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    runner.wait_ready(hold, deadline)
+
+
+def _hold_everything(wire: WireClient, client: Any, name: str, hold: str, rejects: Path) -> int:
+    """Copy the old table into the holding table (again, when resuming: puts are idempotent),
+    verify the counts, and only then delete the old table."""
+    first = ops.copy_table(wire, name, wire, hold, rejects=rejects)
+    source_count = ops.count_items(wire, name)
+    held = ops.count_items(wire, hold)
+    if first.stats.rejected or held < source_count:
+        raise DynaformError(
+            f"{name}: the holding copy has {held} of {source_count} item(s); the table was "
+            "not deleted",
+            hint=f"see {rejects}; run `dynaform apply` again to resume the rebuild",
+        )
+    client.delete_table(TableName=name)
+    return held
+
+
 def rebuild(
     client: Any,
     wire: WireClient,
@@ -72,49 +138,43 @@ def rebuild(
     report: Report,
     timeout: float = 1800.0,
 ) -> None:
-    new, old = change.desired, change.live
-    assert new is not None and old is not None
-    if old.deletion_protection:
-        raise DynaformError(
-            f"{old.name} has deletion protection, which a rebuild must lift",
-            hint="set deletion_protection: false, apply, then rebuild",
-        )
+    """Run (or resume) a TABLE REBUILD. Where it stands is read from DynamoDB itself: the
+    holding table exists from step 1 until the very end, and the live table is either the old
+    one, gone, or already the declared one. So a rebuild killed at any point is resumed by the
+    next ``apply``, and no item is ever only in memory."""
+    new = change.desired
+    assert new is not None
     deadline = time.monotonic() + timeout
-    hold = holding_name(old.name)
-    old_types = old.attribute_types()
-    key_names = [old.partition_key.name] + ([old.sort_key.name] if old.sort_key else [])
-    report(f"{old.name}: create the holding table {hold}")
-    client.create_table(
-        TableName=hold,
-        AttributeDefinitions=[
-            {"AttributeName": n, "AttributeType": old_types[n]} for n in key_names
-        ],
-        KeySchema=[{"AttributeName": old.partition_key.name, "KeyType": "HASH"}]
-        + ([{"AttributeName": old.sort_key.name, "KeyType": "RANGE"}] if old.sort_key else []),
-        BillingMode="PAY_PER_REQUEST",
-    )
-    runner.wait_ready(hold, deadline)
+    hold = holding_name(new.name)
+    live = _old_table(client, new.name, runner, deadline)
+    if _old_table(client, hold, runner, deadline) is None:
+        if live is None or change.live is None:
+            raise DynaformError(f"{new.name}: nothing to rebuild (no table, no holding table)")
+        report(f"{new.name}: create the holding table {hold}")
+        _create_holding(client, change.live, hold, runner, deadline)
+    else:
+        report(f"{new.name}: resuming an interrupted rebuild ({hold} exists)")
+    if live is not None and not _is_declared_shape(live, new):
+        report(f"{new.name}: copy every item into {hold}, verify, delete the old table")
+        _hold_everything(wire, client, new.name, hold, rejects)
+        runner.wait_gone(new.name, deadline)
+        live = None
+    if live is None:
+        report(f"{new.name}: create the table as declared")
+        for step in create_steps(new, caps):
+            runner.call(step)
+            if step.wait == "ready":
+                runner.wait_ready(step.table, deadline)
+    _copy_back(wire, client, new, hold, rejects, report)
+    runner.wait_gone(hold, deadline)
 
-    report(f"{old.name}: copy every item into {hold}")
-    first = ops.copy_table(wire, old.name, wire, hold, rejects=rejects)
-    source_count = ops.count_items(wire, old.name)
-    held = ops.count_items(wire, hold)
-    if first.stats.rejected or held != source_count:
-        raise DynaformError(
-            f"{old.name}: the holding copy has {held} of {source_count} item(s); the table was "
-            "not touched",
-            hint=f"see {rejects}; delete {hold} when done",
-        )
-    report(f"{old.name}: {held} item(s) held; delete the old table")
-    client.delete_table(TableName=old.name)
-    runner.wait_gone(old.name, deadline)
 
-    report(f"{new.name}: create the table as declared")
-    for step in create_steps(new, caps):
-        runner.call(step)
-        if step.wait == "ready":
-            runner.wait_ready(step.table, deadline)
-
+def _copy_back(
+    wire: WireClient, client: Any, new: TableSpec, hold: str, rejects: Path, report: Report
+) -> None:
+    raw_hold = _describe(client, hold)
+    assert raw_hold is not None
+    old_types = {a["AttributeName"]: a["AttributeType"] for a in raw_hold["AttributeDefinitions"]}
     changed = {
         name: (old_types[name], kind)
         for name, kind in new.attribute_types().items()
@@ -129,8 +189,9 @@ def rebuild(
         rejects=rejects,
         wire_transform=convert_keys(changed) if changed else None,
     )
+    held = ops.count_items(wire, hold)
     rebuilt = ops.count_items(wire, new.name)
-    if back.stats.rejected or rebuilt != held:
+    if back.stats.rejected or rebuilt < held:
         raise DynaformError(
             f"{new.name}: {rebuilt} of {held} item(s) fit the new keys; the others are in "
             f"{rejects}, and {hold} still holds every item",
@@ -138,16 +199,3 @@ def rebuild(
         )
     report(f"{new.name}: {rebuilt} item(s) verified; delete {hold}")
     client.delete_table(TableName=hold)
-    runner.wait_gone(hold, deadline)
-
-
-def describe_steps(change: Change) -> list[str]:
-    """The rebuild as a person reads it in the plan."""
-    table = change.table
-    return [
-        f"create holding table {holding_name(table)} and copy every item into it",
-        "verify exact item counts match",
-        f"delete {table}, then create it as declared",
-        "copy every item back (converting changed key types), verify counts",
-        f"delete {holding_name(table)}",
-    ]
