@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
 
-from dynaform.local import launcher
+from dynaform.errors import LocalEngineError
+from dynaform.local import engine, launcher
 from dynaform.local.java import find_java
 
 
@@ -46,3 +48,22 @@ def test_without_dynamodb_local_it_exits_with_the_reason_and_binds_nothing(tmp_p
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("dynaform launcher: DynamoDB Local did not start on 127.0.0.1")
     assert "ClassNotFoundException" in last
+
+
+def test_a_launcher_failure_stops_the_start_and_names_the_way_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A DynamoDB Local whose internals the launcher cannot find (here: an empty jar) must
+    not start at all, and the error must say what still works."""
+    fake = tmp_path / "fake-dynamodb-local"
+    (fake / "DynamoDBLocal_lib").mkdir(parents=True)
+    with zipfile.ZipFile(fake / "DynamoDBLocal.jar", "w"):
+        pass
+    monkeypatch.setenv("DYNAFORM_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("DYNAMODB_LOCAL_DIR", str(fake))
+    state_dir = tmp_path / "state"
+    with pytest.raises(LocalEngineError) as caught:
+        engine.start(state_dir, port=engine.free_port(), in_memory=True, timeout=60)
+    assert "ClassNotFoundException" in caught.value.message
+    assert "--host 0.0.0.0" in caught.value.hint
+    assert engine.read_record(state_dir) is None

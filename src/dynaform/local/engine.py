@@ -216,13 +216,7 @@ def _wait_until_ready(record: EngineRecord, state_dir: Path, timeout: float) -> 
     probe = _probe_client(record.endpoint_url, 2.0)
     while time.monotonic() < deadline:
         if not process_alive(record.pid):
-            log_tail = _tail(state_dir / LOG)
-            if "Address already in use" in log_tail or "BindException" in log_tail:
-                raise _port_taken(record.port)
-            raise LocalEngineError(
-                f"{record.engine} exited while starting; its last words:\n{log_tail}",
-                hint=f"see the whole log with `dynaform local logs` ({state_dir / LOG})",
-            )
+            raise _exit_error(record, state_dir)
         try:
             count_tables(record.endpoint_url, client=probe)
         except Exception:  # not up yet: connection refused, reset, or a half-started server
@@ -232,6 +226,21 @@ def _wait_until_ready(record: EngineRecord, state_dir: Path, timeout: float) -> 
     raise LocalEngineError(
         f"{record.engine} did not answer on port {record.port} within {timeout:.0f}s",
         hint=f"see `dynaform local logs` ({state_dir / LOG})",
+    )
+
+
+def _exit_error(record: EngineRecord, state_dir: Path) -> LocalEngineError:
+    """Why the engine exited while starting, from the end of its log."""
+    log_tail = _tail(state_dir / LOG)
+    if "Address already in use" in log_tail or "BindException" in log_tail:
+        return _port_taken(record.port)
+    hint = f"see the whole log with `dynaform local logs` ({state_dir / LOG})"
+    if "dynaform launcher:" in log_tail:
+        # The launcher relies on DynamoDB Local's internals (launcher.py); a new release may move
+        # them. AWS's own entry point still works, on every interface.
+        hint += "; `--host 0.0.0.0` starts AWS's own entry point instead (open to the network)"
+    return LocalEngineError(
+        f"{record.engine} exited while starting; its last words:\n{log_tail}", hint=hint
     )
 
 
