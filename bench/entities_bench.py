@@ -9,6 +9,7 @@ reports µs per operation (wall and client CPU) and the overhead relative to raw
 from __future__ import annotations
 
 import argparse
+import secrets
 import tempfile
 import time
 from collections.abc import Callable
@@ -98,7 +99,7 @@ def main() -> None:
                 {"AttributeName": "SK", "KeyType": "RANGE"},
             ],
         )
-        store = Store(client, tables={"bench": "bench"})
+        store = Store(client, tables={"bench": "bench"}, cursor_key=secrets.token_bytes(32))
         table = boto3.resource(
             "dynamodb",
             endpoint_url=url,

@@ -3,6 +3,9 @@
 Run it against the example's table (dynaform apply first):
 
     python examples/items/entities.py --endpoint-url http://localhost:8000
+
+Pagination cursors are signed with DYNAFORM_CURSOR_KEY (at least 32 random bytes); against
+localhost without it, the store uses a random key for the run and warns.
 """
 
 from __future__ import annotations

@@ -2,6 +2,9 @@
 requirements -> low-level requirements -> test cases, and the waitlist.
 
     python examples/vishmaker/entities.py --endpoint-url http://localhost:8000
+
+Pagination cursors are signed with DYNAFORM_CURSOR_KEY (at least 32 random bytes); against
+localhost without it, the store uses a random key for the run and warns.
 """
 
 from __future__ import annotations

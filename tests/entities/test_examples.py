@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import secrets
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -37,7 +38,7 @@ def store_for(capsys: pytest.CaptureFixture[str], clean_env: Any, ddb_endpoint: 
         assert applied.code == 0, applied.stderr
         project = load_project(project_file)
         tables = {s.logical_name: s.name for s in project.resolve("dev")}
-        return Store(ddb, tables=tables)
+        return Store(ddb, tables=tables, cursor_key=secrets.token_bytes(32))
 
     return make
 

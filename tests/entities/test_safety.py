@@ -521,3 +521,7 @@ def test_a_transaction_on_a_missing_table_says_to_apply(store: Store) -> None:
 def test_update_of_a_missing_item_with_index_fields_is_not_found(store: Store) -> None:
     with pytest.raises(NotFound):
         store.update(Task, {"task_id": "nobody"}, set={"status": "done"})
+    with pytest.raises(TransactionFailed) as caught:
+        store.transact_write([TxUpdate(Task, {"task_id": "nobody"}, Update(set={"status": "x"}))])
+    assert caught.value.reasons[0][2] == "ConditionalCheckFailed"
+    assert store.find(Task, task_id="nobody") is None

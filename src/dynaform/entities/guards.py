@@ -73,11 +73,15 @@ def refuse_key_changes(entity: type[Entity], change: Update) -> None:
 @dataclass(frozen=True)
 class FieldsRead:
     """The stored values (None: absent) an update's index keys were computed from; the
-    update is conditional on them, so keys and fields can never disagree."""
+    update is conditional on them, so keys and fields can never disagree. ``missing_key``:
+    there was no item (its key attribute), so the update must fail unless one appears."""
 
     values: Mapping[str, dict[str, Any] | None]
+    missing_key: str | None = None
 
     def condition(self) -> Condition:
+        if self.missing_key is not None:
+            return not_exists(self.missing_key)
         return all_of(
             *(
                 not_exists(name) if av is None else compare(name, "eq", DECODER.value(av))
@@ -87,7 +91,11 @@ class FieldsRead:
 
     def changed_in(self, item: Mapping[str, Any] | None) -> bool:
         """Whether ``item`` (what a failed write found) no longer holds the values read."""
-        return item is not None and any(item.get(n) != av for n, av in self.values.items())
+        if item is None:
+            return False
+        if self.missing_key is not None:
+            return True
+        return any(item.get(n) != av for n, av in self.values.items())
 
 
 # --- failed conditions ----------------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from dynaform.entities.errors import EntityValidationError, NotFound
+from dynaform.entities.errors import EntityValidationError
 from dynaform.entities.expressions import Condition, Placeholders, Update, all_of, exists
 from dynaform.entities.guards import FieldsRead, refuse_key_changes, version_condition
 from dynaform.entities.model import DECODER, ENCODER, Entity, IndexKeys, index_keys
@@ -62,9 +62,10 @@ def plan_update(
     indexes = affected_indexes(entity, change)
     if indexes:
         item = read()
-        if item is None:
-            raise NotFound(f"no {entity.__name__} with {dict(keys)}")
-        guard = reindex(entity, change, item, indexes)
+        if item is None:  # the write fails (NotFound) unless the item appears meanwhile
+            guard = FieldsRead({}, missing_key=b.pk_attribute)
+        else:
+            guard = reindex(entity, change, item, indexes)
     conditions = [exists(b.pk_attribute)]
     version = version_condition(b, expected_version)
     if version is not None:
