@@ -1,10 +1,7 @@
 """dynaform: own your Amazon DynamoDB tables as code, from a laptop to production."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("dynaform")
-except PackageNotFoundError:  # running from a source tree without an install
-    __version__ = "0.0.0+unknown"
+# A literal, not importlib.metadata (which costs ~100 ms at every CLI start); a test checks it
+# matches pyproject.toml.
+__version__ = "0.1.0"
 
 __all__ = ["__version__"]

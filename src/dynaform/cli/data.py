@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.progress import (
@@ -39,6 +39,7 @@ CONFIRM_HELP = "Name of the protected environment, typed back (for scripts)."
 FORCE_HELP = "Allow a table of a protected environment (you type its name, or --confirm)."
 
 app = typer.Typer(
+    rich_markup_mode=None,
     help="Move table data: backup, restore, copy between environments, count, clear.\n\n"
     "Example: dynaform data export items-dev --out backup/ --segments 4 --gzip",
     no_args_is_help=True,
@@ -186,6 +187,10 @@ def export(
             columns=columns.split(",") if columns else None,
             progress=bar.advance,
         )
+    _print_export(app_state, source, result, out_path)
+
+
+def _print_export(app_state: AppState, source: DataTable, result: Any, out_path: Path) -> None:
     retries = source.wire().retries
     if app_state.json:
         print_json(

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from dynaform.cli.context import confirm, confirm_protected, state
+from dynaform.cli.context import AppState, confirm, confirm_protected, state
 from dynaform.cli.data import CONFIRM_HELP, FORCE_HELP, _bar, _interruptible
 from dynaform.cli.output import out, print_json, say
+
+if TYPE_CHECKING:
+    from dynaform.api.seeding import SeedRequest
 
 
 def _list_generators() -> None:
@@ -54,14 +57,12 @@ def seed(
 
     Example: dynaform -e dev seed --generator items --clear --yes
     """
-    from dynaform import api
     from dynaform.api.seeding import SeedRequest
 
     if list_them:
         _list_generators()
         return
     app = state(ctx)
-    binding = app.bind(project=False)
     # Generator options are not declared to the parser, so it hands them over with the
     # positional arguments, in order.
     request = SeedRequest(
@@ -75,8 +76,18 @@ def seed(
         list(ctx.args),
         report_by,
     )
+    _seed(app, request, yes=yes, force=force, typed=typed)
+
+
+def _seed(
+    app: AppState, request: SeedRequest, *, yes: bool, force: bool, typed: str | None
+) -> None:
+    from dynaform import api
+
+    binding = app.bind(project=False)
     source = api.seeding.seed_source(binding, request)
     physical = source.table.name
+    clear = request.clear
     action = "seed it" + (" after deleting every item" if clear else "")
     protected = confirm_protected(binding, [physical], action, force=force, typed=typed)
     prepared = api.seeding.prepare_seed(source)  # every item checked before anything changes

@@ -14,14 +14,13 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from dynaform.core import model as m
+from dynaform.core.names import PROJECT_FILE_NAMES as PROJECT_FILE_NAMES
 from dynaform.core.problems import Problem, SchemaError, did_you_mean, from_validation_error
 from dynaform.core.resolve import PLACEHOLDERS, merged_table, physical_name, placeholders, to_spec
 from dynaform.core.source import Located, Path_, SourceError, parse
 from dynaform.core.validate import Finding, check_tables, check_tags
 from dynaform.errors import ConfigError
 from dynaform.settings import Target
-
-PROJECT_FILE_NAMES = ("dynaform.yaml", "dynaform.yml", "dynaform.json")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import platformdirs
 
-from dynaform.core.load import PROJECT_FILE_NAMES
+from dynaform.core.names import PROJECT_FILE_NAMES
 
 
 def dynaform_home(environ: Mapping[str, str] | None = None) -> Path:
