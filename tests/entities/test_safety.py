@@ -10,6 +10,7 @@ import json
 import threading
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -525,3 +526,26 @@ def test_update_of_a_missing_item_with_index_fields_is_not_found(store: Store) -
         store.transact_write([TxUpdate(Task, {"task_id": "nobody"}, Update(set={"status": "x"}))])
     assert caught.value.reasons[0][2] == "ConditionalCheckFailed"
     assert store.find(Task, task_id="nobody") is None
+
+
+class Session(Entity):
+    session_id: str
+    owner: str = ""
+    expires_at: datetime | None = None
+
+    class Meta:
+        table = "tasks"
+        pk = "SESSION#{session_id}"
+        sk = "SESSION"
+        ttl = "expires_at"
+
+
+def test_updating_the_ttl_field_stores_epoch_seconds(store: Store) -> None:
+    store.create(Session(session_id="s1", expires_at=datetime.now(UTC) + timedelta(days=1)))
+    past = datetime.now(UTC) - timedelta(minutes=5)
+    store.update(Session, {"session_id": "s1"}, set={"expires_at": past})
+    raw = store.client.get_item(
+        TableName=store.table(Session), Key=Session.key_of(session_id="s1"), ConsistentRead=True
+    )["Item"]
+    assert raw["expires_at"] == {"N": str(int(past.timestamp()))}  # what DynamoDB TTL reads
+    assert store.find(Session, session_id="s1") is None  # expired: hidden

@@ -85,7 +85,7 @@ def _binding(cls: type[Entity]) -> Binding:
     )
 
 
-def _stored(value: Any) -> Any:
+def stored(value: Any) -> Any:
     """Python value -> what DynamoDB stores: datetimes as ISO 8601 UTC, dates as YYYY-MM-DD."""
     if isinstance(value, datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=UTC)
@@ -93,12 +93,18 @@ def _stored(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, dict):
-        return {k: _stored(v) for k, v in value.items()}
+        return {k: stored(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_stored(v) for v in value]
+        return [stored(v) for v in value]
     if isinstance(value, float):
         return Decimal(repr(value))
     return value
+
+
+def stored_field(b: Binding, name: str, value: Any) -> Any:
+    """A field's value as stored: the TTL attribute as epoch seconds (what DynamoDB TTL
+    reads), anything else as ``stored`` makes it."""
+    return _epoch(value) if name == b.ttl and value is not None else stored(value)
 
 
 _BINDINGS: dict[type, Binding] = {}
@@ -156,7 +162,7 @@ def primary_key(cls: type[Entity], values: Mapping[str, Any], encoder: Encoder) 
         if missing:
             raise EntityValidationError(f"{cls.__name__}: the {what} needs {', '.join(missing)}")
         if is_natural(attribute, key_template):
-            key[attribute] = encoder.value(_stored(values[attribute]))
+            key[attribute] = encoder.value(stored(values[attribute]))
         else:
             key[attribute] = {"S": key_template.render(values)}
     return key
@@ -171,7 +177,7 @@ def item_of(entity: Entity, encoder: Encoder) -> dict[str, Any]:
     for name, value in values.items():
         if value is None:
             continue
-        plain[name] = _epoch(value) if name == b.ttl else _stored(value)
+        plain[name] = stored_field(b, name, value)
     try:
         item = encoder.item(plain)
     except CodecError as exc:

@@ -20,7 +20,7 @@ from dynaform.entities.expressions import (
     sort_condition,
 )
 from dynaform.entities.keys import KeyTemplate
-from dynaform.entities.model import ENCODER, TYPE_ATTRIBUTE, Entity, _stored, is_natural
+from dynaform.entities.model import ENCODER, TYPE_ATTRIBUTE, Entity, is_natural, stored
 
 
 @dataclass
@@ -66,7 +66,7 @@ def partition_value(
         raise EntityValidationError(
             f"{entity.__name__}: the partition key needs {', '.join(template.fields)}"
         )
-    return _stored(values[attribute]) if is_natural(attribute, template) else text
+    return stored(values[attribute]) if is_natural(attribute, template) else text
 
 
 class Reads(StoreBase):

@@ -16,7 +16,7 @@ from dynaform.entities.guards import (
     stored_item,
     version_condition,
 )
-from dynaform.entities.model import ENCODER, Entity, _stored
+from dynaform.entities.model import ENCODER, Entity, stored_field
 from dynaform.entities.updates import ATTEMPTS, pause, plan_update
 
 
@@ -70,12 +70,13 @@ class Writes(StoreBase):
     ) -> E:
         """A partial update of an existing item; returns the item as stored afterwards.
         Index keys built from the fields it changes are rewritten in the same write."""
+        b = entity.binding()
         change = Update(
-            set={k: _stored(v) for k, v in (set or {}).items()},
+            set={k: stored_field(b, k, v) for k, v in (set or {}).items()},
             remove=list(remove),
             add=dict(add or {}),
             append={k: list(v) for k, v in (append or {}).items()},
-            if_not_exists={k: _stored(v) for k, v in (if_not_exists or {}).items()},
+            if_not_exists={k: stored_field(b, k, v) for k, v in (if_not_exists or {}).items()},
         )
         table = self.table(entity)
         for attempt in range(ATTEMPTS):
