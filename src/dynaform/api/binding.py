@@ -168,11 +168,17 @@ class Binding:
             )
         return [s for s in self.specs if s.logical_name in names or s.name in names]
 
-    def protection(self, physical: list[str] | tuple[str, ...]) -> Protection | None:
+    def protection(
+        self, physical: list[str] | tuple[str, ...], *, of_this_env: bool = False
+    ) -> Protection | None:
         """Protection follows the table: the protected environment of this project whose
-        tables include any of ``physical``, whichever environment or name was used."""
-        if self.project is None:
+        tables include any of ``physical``, whichever environment or name was used.
+        ``of_this_env`` says the tables belong to the bound environment even when it no longer
+        declares them (a prune deletes those)."""
+        if self.project is None or not physical:
             return None
+        if of_this_env and self.env and self.project.environment(self.env).protected:
+            return Protection(self.env, tuple(physical))
         for env in self.project.environment_names:
             if not self.project.environment(env).protected:
                 continue

@@ -145,12 +145,18 @@ def confirm(app: AppState, question: str, yes: bool = False) -> None:
 
 
 def confirm_protected(
-    binding: Binding, tables: list[str], action: str, *, force: bool, typed: str | None
+    binding: Binding,
+    tables: list[str],
+    action: str,
+    *,
+    force: bool,
+    typed: str | None,
+    of_this_env: bool = False,
 ) -> Protection | None:
     """Protection follows the physical table: when any of ``tables`` belongs to a protected
     environment of the project (whatever environment or name was used), the user must pass
     --force and type the environment's name, or pass --confirm ENV in scripts."""
-    protection = binding.protection(tables)
+    protection = binding.protection(tables, of_this_env=of_this_env)
     if protection is None:
         return None
     env = protection.env

@@ -163,7 +163,8 @@ def _confirm_apply(
     """Deleting or rebuilding a table of a protected environment needs its name typed back;
     anything else in a protected environment an ordinary confirmation."""
     risky = [c.table for c in result.changes if c.kind in {"delete", "table-rebuild"}]
-    if risky and confirm_protected(binding, risky, "apply", force=yes or app.yes, typed=typed):
+    force = yes or app.yes
+    if confirm_protected(binding, risky, "apply", force=force, typed=typed, of_this_env=True):
         return
     protected = binding.protection([c.table for c in result.changes]) is not None
     question = f"Apply {len(result.steps)} step(s) to {result.env}"
