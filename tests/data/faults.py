@@ -2,7 +2,9 @@
 
 Modes: ``pass``; ``chaos`` (BatchWriteItem randomly throttled, or only partly written with the
 rest returned as UnprocessedItems); ``throttle`` (every BatchWriteItem refused as throttled);
-``error:<status>:<code>`` (every request answered with that error, nothing forwarded).
+``error:<status>:<code>`` (every request answered with that error, nothing forwarded);
+``reset`` (every connection dropped without an answer, as a killed engine does). With
+``record`` set, the bodies of the requests forwarded are kept in ``bodies``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import http.client
 import http.server
 import json
 import random
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +28,8 @@ class Proxy(http.server.ThreadingHTTPServer):
     upstream: tuple[str, int] = ("127.0.0.1", 8000)
     rng = random.Random(7)
     lock = threading.Lock()
+    record = False
+    bodies: list[bytes]
 
 
 def _error(status: int, code: str, message: str = "injected") -> tuple[int, bytes]:
@@ -42,6 +47,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def _forward(self, body: bytes) -> tuple[int, bytes]:
+        if self.server.record:
+            with self.server.lock:
+                self.server.bodies.append(body)
         connection = http.client.HTTPConnection(*self.server.upstream, timeout=30)
         headers = {k: v for k, v in self.headers.items() if k.lower() != "content-length"}
         connection.request("POST", "/", body=body, headers=headers)
@@ -59,6 +67,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             roll = server.rng.random()
         mode = server.mode
         status, data = 0, b""
+        if mode == "reset":
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)  # no answer at all
+            return
         if mode.startswith("error:"):
             _, code_status, code = mode.split(":", 2)
             status, data = _error(int(code_status), code)
@@ -94,6 +106,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 def fault_proxy(upstream_url: str, mode: str = "pass") -> Iterator[tuple[str, Proxy]]:
     parts = urlsplit(upstream_url)
     server = Proxy(("127.0.0.1", 0), Handler)
+    server.bodies = []
     server.upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
     server.mode = mode
     thread = threading.Thread(target=server.serve_forever, daemon=True)

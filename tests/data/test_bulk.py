@@ -21,6 +21,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 
 from dynaform.aws.client import dynamodb_client
 from dynaform.data import ops
+from dynaform.data.errors import WriteStalledError
 from dynaform.data.wire import WireClient
 from dynaform.errors import DynaformError
 from dynaform.local import engine
@@ -291,31 +292,33 @@ def test_chaos_loses_nothing(ddb_endpoint: str, ddb: Any, tmp_path: Path, table_
     assert read_items(out) == expected
 
 
-def test_exhausted_retries_put_exactly_the_unwritten_items_in_the_reject_file(
+def test_throttling_past_the_deadline_stops_without_rejecting_and_resumes(
     ddb_endpoint: str, ddb: Any, tmp_path: Path, table_name: Any
 ) -> None:
+    """Throttling never moves an item to the reject file: past the deadline the run stops,
+    its checkpoint resumable, and the resumed run writes exactly the source."""
     source = tmp_path / "source.jsonl"
     expected = write_source(source, 300)
-    name = table_name("reject")
+    name = table_name("throttled")
     make_table(ddb, name)
     rejects = tmp_path / "rejects.jsonl"
-    with fault_proxy(ddb_endpoint, "chaos") as (url, proxy):
-        proxy.rng.seed(3)
-        result = ops.import_files(
-            wire_for(url, max_attempts=1),
-            name,
-            [source],
-            rejects=rejects,
-            writer_options={"base_delay": 0.0001, "max_delay": 0.001, "max_rounds": 2},
-        )
-    assert 0 < result.stats.rejected < 300
-    written_file = tmp_path / "written.jsonl"
-    ops.export_table(wire_for(ddb_endpoint), name, written_file)
-    written = read_items(written_file)
-    rejected = read_items(rejects)
-    assert len(rejected) == result.stats.rejected
-    assert sorted(written + rejected) == expected  # disjoint, and together exactly the source
-    assert not set(written) & set(rejected)
+    with fault_proxy(ddb_endpoint, "throttle") as (url, _):
+        with pytest.raises(WriteStalledError) as stopped:
+            ops.import_files(
+                wire_for(url, max_attempts=1),
+                name,
+                [source],
+                rejects=rejects,
+                writer_options={"base_delay": 0.001, "max_delay": 0.01, "stall_timeout": 0.5},
+            )
+    assert "--resume" in stopped.value.hint
+    assert not rejects.exists() or rejects.read_bytes() == b""
+    assert (tmp_path / "source.jsonl.checkpoint.json").exists()
+    result = ops.import_files(wire_for(ddb_endpoint), name, [source], rejects=rejects, resume=True)
+    assert result.stats.rejected == 0 and result.rejects is None
+    out = tmp_path / "out.jsonl"
+    ops.export_table(wire_for(ddb_endpoint), name, out)
+    assert read_items(out) == expected
 
 
 def test_invalid_file_sends_nothing(cli: Any, ddb: Any, tmp_path: Path, table_name: Any) -> None:

@@ -1,16 +1,25 @@
-"""The bulk writer and the parallel reader.
+"""The bulk writer (the parallel reader lives in ``scan.py`` and is re-exported here).
 
-Writer: 25-item BatchWriteItem batches, several in flight; UnprocessedItems and throttling
-retried with exponential backoff and full jitter; a batch DynamoDB refuses as invalid is split
-to find the bad item. It never drops an item: what cannot be written goes to the reject file
-(DynamoDB JSON lines, importable as is) and the run reports failure.
+25-item BatchWriteItem batches, several in flight. What happens to an item, by cause:
 
-Reader: Scan with parallel segments through a bounded queue, so memory stays constant.
+- DynamoDB refuses it as invalid (ValidationException …), or the local checks know it would
+  (``checks.item_problem``: over 400 KB, an empty key, a bad number, bad base64 …): it goes to
+  the reject file with its reason and source line, alone — a refused batch is split to find it.
+- Throttling, UnprocessedItems, 5xx: retried with exponential backoff and full jitter, never
+  rejected. A batch that makes no progress for ``stall_timeout`` seconds stops the run
+  (``WriteStalledError``).
+- The endpoint stops answering: the lean client retries within its patience, then the run stops
+  (``EndpointUnreachableError``). Any other error DynamoDB answers (a deleted table, refused
+  credentials) stops the run too (``RunStoppedError``).
+
+A batch counts as done (``on_done``) only when every item in it is confirmed by DynamoDB or in
+the reject file, so a checkpoint built from ``on_done`` never counts an unconfirmed item.
 """
 
 from __future__ import annotations
 
-import queue
+import itertools
+import os
 import random
 import threading
 import time
@@ -18,12 +27,30 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from botocore.exceptions import ClientError
 
+from dynaform.aws.client import translate_error
+from dynaform.data.checks import item_problem
+from dynaform.data.errors import RunStoppedError, WriteStalledError
+from dynaform.data.scan import Page, scan_pages
 from dynaform.data.wire import WireClient
+
+__all__ = [
+    "BATCH",
+    "BulkWriter",
+    "Page",
+    "RateLimiter",
+    "Record",
+    "RejectFile",
+    "Watermark",
+    "WireItem",
+    "WriteStats",
+    "backoff",
+    "scan_pages",
+]
 
 BATCH = 25
 WireItem = dict[str, Any]
@@ -37,7 +64,12 @@ THROTTLING = frozenset(
         "LimitExceededException",
         "Throttling",
         "TooManyRequestsException",
+        "CRC32CheckFailed",  # the answer was damaged: whether it was written is unknown
     }
+)
+# Errors that mean "this item is wrong": only these put an item in the reject file.
+REFUSED = frozenset(
+    {"ValidationException", "SerializationException", "ItemCollectionSizeLimitExceededException"}
 )
 
 
@@ -49,6 +81,12 @@ class WriteStats:
     rejected: int = 0
     bytes: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: WriteStats) -> None:
+        for name in ("items", "batches", "retries", "rejected", "bytes"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for reason, count in other.reasons.items():
+            self.reasons[reason] = self.reasons.get(reason, 0) + count
 
 
 class Watermark:
@@ -94,25 +132,67 @@ class RateLimiter:
 
 def backoff(attempt: int, base: float, cap: float) -> float:
     """Full jitter: uniform in [0, min(cap, base * 2**attempt)]."""
-    return float(random.random() * min(cap, base * (2**attempt)))
+    return float(random.random() * min(cap, base * (2 ** min(attempt, 30))))
 
 
 class RejectFile:
-    """Items that could not be written, as DynamoDB JSON lines (append-only, thread-safe)."""
+    """Items DynamoDB refuses, as DynamoDB JSON lines importable as is, each with its reason
+    (``Error``) and where it came from (``Source``, e.g. ``items.jsonl:17``). Append-only,
+    thread-safe, synced to disk before the items count as done. With ``keep`` an existing file
+    is continued (a resumed run): ``count`` and ``reasons`` include its lines, and an item from
+    a source already in it is not added twice."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, keep: bool = False) -> None:
         self.path = path
         self.count = 0
+        self.reasons: dict[str, int] = {}
+        self._sources: set[str] = set()
         self._lock = threading.Lock()
+        if keep and path.exists():
+            for line in path.read_bytes().split(b"\n"):
+                if line.strip():
+                    record = orjson.loads(line)
+                    self._note(str(record.get("Error") or "rejected by an earlier run"))
+                    if record.get("Source"):
+                        self._sources.add(str(record["Source"]))
 
-    def add(self, items: Iterable[WireItem]) -> None:
-        lines = b"".join(orjson.dumps({"Item": item}) + b"\n" for item in items)
-        if not lines:
-            return
+    def _note(self, reason: str, count: int = 1) -> None:
+        self.count += count
+        self.reasons[reason] = self.reasons.get(reason, 0) + count
+
+    def add(
+        self,
+        items: Iterable[WireItem],
+        reason: str = "",
+        sources: Iterable[str | None] | None = None,
+    ) -> int:
+        """Append ``items``; returns how many were new."""
         with self._lock:
-            with self.path.open("ab") as out:
-                out.write(lines)
-            self.count += lines.count(b"\n")
+            lines = []
+            for item, source in zip(items, sources or itertools.repeat(None), strict=False):
+                if source is not None and source in self._sources:
+                    continue
+                record: dict[str, Any] = {"Item": item}
+                if reason:
+                    record["Error"] = reason
+                if source is not None:
+                    record["Source"] = source
+                    self._sources.add(source)
+                lines.append(orjson.dumps(record) + b"\n")
+            if lines:
+                with self.path.open("ab") as out:
+                    out.write(b"".join(lines))
+                    out.flush()
+                    os.fsync(out.fileno())
+                self._note(reason or "rejected", len(lines))
+            return len(lines)
+
+
+class Entry(NamedTuple):
+    position: int
+    key: bytes  # the item's key, as JSON: batches never hold one key twice
+    item: WireItem
+    request: bytes  # the encoded PutRequest / DeleteRequest
 
 
 class BulkWriter:
@@ -125,11 +205,14 @@ class BulkWriter:
         *,
         concurrency: int = 8,
         rate: float | None = None,
-        max_rounds: int = 12,
+        max_rounds: int | None = None,  # unused: throttling is bounded by stall_timeout
         base_delay: float = 0.05,
         max_delay: float = 10.0,
+        stall_timeout: float = 900.0,
         on_done: Callable[[list[int], int], None] | None = None,
         delete: bool = False,
+        check: bool = True,
+        where: Callable[[int], str] | None = None,
     ) -> None:
         self.wire = wire
         self.table = table
@@ -137,219 +220,218 @@ class BulkWriter:
         self.rejects = rejects
         self.concurrency = concurrency
         self.limiter = RateLimiter(rate)
-        self.max_rounds = max_rounds
         self.base_delay = base_delay
         self.max_delay = max_delay
+        self.stall_timeout = stall_timeout
         self.on_done = on_done or (lambda positions, written: None)
         self.delete = delete
+        self.check = check and not delete
+        self.where = where
         self.stats = WriteStats()
         self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._failure: BaseException | None = None
+        self._head = b'{"RequestItems":{' + orjson.dumps(table) + b":["
+
+    # --- items -> entries ----------------------------------------------------------------
 
     def _key(self, item: WireItem) -> bytes:
-        try:
-            return orjson.dumps([item[name] for name in self.key_names])
-        except KeyError as exc:
-            raise KeyError(f"item lacks key attribute {exc.args[0]!r}") from exc
+        return orjson.dumps([item[name] for name in self.key_names])
 
-    def _request(self, item: WireItem) -> dict[str, Any]:
+    def _entry(self, position: int, item: WireItem) -> Entry | str:
+        """The entry to send, or why the item cannot be sent."""
+        try:
+            key = self._key(item)
+        except (KeyError, TypeError) as exc:
+            return f"the item lacks key attribute {exc.args[0]!r}"
         if self.delete:
-            return {"DeleteRequest": {"Key": {k: item[k] for k in self.key_names}}}
-        return {"PutRequest": {"Item": item}}
+            body = orjson.dumps({name: item[name] for name in self.key_names})
+            return Entry(position, key, item, b'{"DeleteRequest":{"Key":' + body + b"}}")
+        body = orjson.dumps(item)
+        if self.check:
+            problem = item_problem(item, self.key_names, len(body))
+            if problem:
+                return problem
+        return Entry(position, key, item, b'{"PutRequest":{"Item":' + body + b"}}")
+
+    def _source(self, position: int) -> str | None:
+        return self.where(position) if self.where is not None and position >= 0 else None
+
+    # --- bookkeeping ---------------------------------------------------------------------
 
     def _count(self, **changes: int) -> None:
         with self._lock:
             for name, value in changes.items():
                 setattr(self.stats, name, getattr(self.stats, name) + value)
 
-    def _reject(self, items: list[WireItem], reason: str) -> None:
-        self.rejects.add(items)
+    def _reject(self, entries: list[Entry], reason: str) -> None:
+        self.rejects.add(
+            [e.item for e in entries], reason, [self._source(e.position) for e in entries]
+        )
         with self._lock:
-            self.stats.rejected += len(items)
-            self.stats.reasons[reason] = self.stats.reasons.get(reason, 0) + len(items)
+            self.stats.rejected += len(entries)
+            self.stats.reasons[reason] = self.stats.reasons.get(reason, 0) + len(entries)
 
-    def _write(self, items: list[WireItem]) -> None:
-        """Write one batch until done or out of rounds; never raises for item problems."""
-        pending = items
-        for round_number in range(self.max_rounds):
-            body = orjson.dumps({"RequestItems": {self.table: [self._request(i) for i in pending]}})
-            try:
-                answer = self.wire.call("BatchWriteItem", body)
-            except ClientError as exc:
-                code = str(exc.response.get("Error", {}).get("Code", ""))
-                if (
-                    code in THROTTLING
-                    or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500
-                ):
-                    self._count(retries=1)
-                    time.sleep(backoff(round_number, self.base_delay, self.max_delay))
-                    continue
-                if len(pending) > 1:  # find the item DynamoDB refuses
-                    for item in pending:
-                        self._write([item])
-                    return
-                message = str(exc.response.get("Error", {}).get("Message", ""))
-                self._reject(pending, f"{code}: {message}")
-                return
-            except Exception as exc:  # connection lost after the client's own retries
-                self._count(retries=1)
-                time.sleep(backoff(round_number, self.base_delay, self.max_delay))
-                last_error = f"{type(exc).__name__}: {exc}"
-                if round_number == self.max_rounds - 1:
-                    self._reject(pending, last_error)
-                    return
+    def _abort(self, failure: BaseException) -> None:
+        with self._lock:
+            if self._failure is None:
+                self._failure = failure
+        self._stop.set()
+
+    def _pause(self, attempt: int, last_progress: float) -> None:
+        """Back off before retrying a batch; past ``stall_timeout`` without progress, stop."""
+        stalled = time.monotonic() - last_progress
+        if stalled > self.stall_timeout:
+            raise WriteStalledError(
+                f"DynamoDB kept throttling writes to {self.table} for {stalled:.0f}s without "
+                "progress, so the run stopped (nothing was rejected for it)",
+                hint="lower --rate or --concurrency, or raise the table's capacity",
+            )
+        self._count(retries=1)
+        self._stop.wait(backoff(attempt, self.base_delay, self.max_delay))
+
+    # --- one batch -----------------------------------------------------------------------
+
+    def _send(self, pending: list[Entry]) -> list[Entry] | ClientError:
+        """One BatchWriteItem: the entries left unprocessed, or DynamoDB's error."""
+        body = self._head + b",".join(e.request for e in pending) + b"]}}"
+        try:
+            answer = self.wire.call_patiently("BatchWriteItem", body)
+        except ClientError as exc:
+            return exc
+        left = answer.get("UnprocessedItems", {}).get(self.table, [])
+        by_key = {e.key: e for e in pending}
+        unprocessed = []
+        for request in left:
+            if "DeleteRequest" in request:
+                item = request["DeleteRequest"]["Key"]
+            else:
+                item = request["PutRequest"]["Item"]
+            key = self._key(item)
+            unprocessed.append(by_key.get(key) or Entry(-1, key, item, orjson.dumps(request)))
+        done = len(pending) - len(unprocessed)
+        self._count(items=done, bytes=len(body) if done == len(pending) else 0)
+        return unprocessed
+
+    def _write(self, entries: list[Entry]) -> bool:
+        """Write one batch until every item is confirmed or rejected; False if stopped."""
+        pending, attempt, last_progress = entries, 0, time.monotonic()
+        while pending:
+            if self._stop.is_set():
+                return False
+            result = self._send(pending)
+            if isinstance(result, ClientError):
+                error = result.response.get("Error", {})
+                code = str(error.get("Code", ""))
+                status = result.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+                if code in REFUSED:
+                    return self._refused(pending, f"{code}: {error.get('Message', '')}")
+                if code not in THROTTLING and status < 500:
+                    error = translate_error(result, self.wire.endpoint_url)
+                    raise RunStoppedError(error.message, hint=error.hint)
+            elif len(result) < len(pending):
+                pending, last_progress = result, time.monotonic()
+            if pending:
+                self._pause(attempt, last_progress)
+                attempt += 1
+        return True
+
+    def _refused(self, pending: list[Entry], reason: str) -> bool:
+        """DynamoDB refused the batch as invalid: find the item(s) it refuses, one by one."""
+        if len(pending) == 1:
+            self._reject(pending, reason)
+            return True
+        return all([self._write([entry]) for entry in pending])
+
+    def _job(self, batch: list[Entry]) -> None:
+        try:
+            if self._stop.is_set() or not self._write(batch):
+                return  # stopped: these items are not confirmed, so not reported done
+            self._count(batches=1)
+            self.on_done([entry.position for entry in batch], len(batch))
+        except BaseException as exc:
+            self._abort(exc)
+
+    # --- the run -------------------------------------------------------------------------
+
+    def _batches(self, records: Iterable[Record]) -> Iterator[list[Entry]]:
+        """Entries in batches of at most 25 with no key twice (DynamoDB refuses that);
+        items the checks refuse go to the reject file at once, in order."""
+        batch: list[Entry] = []
+        seen: set[bytes] = set()
+        for position, item in records:
+            entry = self._entry(position, item)
+            if isinstance(entry, str):
+                self._reject([Entry(position, b"", item, b"")], entry)
+                self.on_done([position], 1)
                 continue
-            written = len(pending)
-            left = answer.get("UnprocessedItems", {}).get(self.table, [])
-            if left:
-                left_items = [
-                    r["DeleteRequest"]["Key"] if "DeleteRequest" in r else r["PutRequest"]["Item"]
-                    for r in left
-                ]
-                written -= len(left_items)
-                pending = left_items
-            self._count(items=written, bytes=len(body) if not left else 0)
-            if not left:
-                return
-            self._count(retries=1)
-            time.sleep(backoff(round_number, self.base_delay, self.max_delay))
-        self._reject(pending, f"still unprocessed after {self.max_rounds} attempts")
-
-    def _job(self, batch: list[Record]) -> None:
-        self._write([item for _, item in batch])
-        self._count(batches=1)
-        self.on_done([position for position, _ in batch], len(batch))
+            if entry.key in seen:
+                yield batch
+                batch, seen = [], set()
+            batch.append(entry)
+            seen.add(entry.key)
+            if len(batch) == BATCH:
+                yield batch
+                batch, seen = [], set()
+        if batch:
+            yield batch
 
     def run(self, records: Iterable[Record]) -> WriteStats:
-        in_flight: dict[bytes, Future[None]] = {}  # key -> the batch writing its latest version
-        keys_of: dict[Future[None], list[bytes]] = {}
-        slots = threading.BoundedSemaphore(self.concurrency * 2)
-
-        def release(_: Future[None]) -> None:
-            slots.release()
-
-        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="dynaform-write") as pool:
-
-            def prune() -> None:
-                for future in [f for f in keys_of if f.done()]:
-                    for key in keys_of.pop(future):
-                        if in_flight.get(key) is future:
-                            del in_flight[key]
-
-            def submit(batch: list[Record], keys: list[bytes]) -> None:
-                for key in keys:  # an older version of this key still in flight: let it land
-                    previous = in_flight.get(key)
-                    if previous is not None:
-                        previous.result()
-                self.limiter.take(len(batch))
-                slots.acquire()
-                future = pool.submit(self._job, batch)
-                future.add_done_callback(release)
-                keys_of[future] = keys
-                for key in keys:
-                    in_flight[key] = future
-                if len(keys_of) > self.concurrency * 4:
-                    prune()
-
-            batch: list[Record] = []
-            keys: list[bytes] = []
-            seen: set[bytes] = set()
-            for position, item in records:
-                key = self._key(item)
-                if key in seen:  # DynamoDB refuses one key twice in a batch; keep order
-                    submit(batch, keys)
-                    batch, keys, seen = [], [], set()
-                batch.append((position, item))
-                keys.append(key)
-                seen.add(key)
-                if len(batch) == BATCH:
-                    submit(batch, keys)
-                    batch, keys, seen = [], [], set()
-            if batch:
-                submit(batch, keys)
-            for future in list(keys_of):
-                future.result()
+        """Write every record. If the run cannot finish, raises ``RunStoppedError`` (or the records'
+        own error, or ``KeyboardInterrupt``) once the batches in flight have ended."""
+        try:
+            with ThreadPoolExecutor(self.concurrency, thread_name_prefix="dynaform-write") as pool:
+                lanes = _Lanes(pool, self.concurrency, self._job)
+                try:
+                    for batch in self._batches(records):
+                        if self._stop.is_set():
+                            break
+                        self.limiter.take(len(batch))
+                        lanes.submit(batch)
+                except BaseException as exc:  # Ctrl-C too: stop, let the batches in flight end
+                    self._abort(exc)
+                lanes.drain()
+        except KeyboardInterrupt as exc:  # a second Ctrl-C while they end
+            self._abort(exc)
+        if self._failure is not None:
+            raise self._failure
         return self.stats
 
 
-# --- reading ----------------------------------------------------------------------------
+class _Lanes:
+    """Batches in flight: at most ``2 * concurrency`` queued, and a key's older version always
+    lands before its newer one (two versions of a key keep their order, as with puts one by
+    one)."""
 
+    def __init__(
+        self, pool: ThreadPoolExecutor, concurrency: int, job: Callable[[list[Entry]], None]
+    ) -> None:
+        self.pool, self.concurrency, self.job = pool, concurrency, job
+        self.in_flight: dict[bytes, Future[None]] = {}  # key -> the batch writing its latest
+        self.keys_of: dict[Future[None], list[bytes]] = {}
+        self.slots = threading.BoundedSemaphore(concurrency * 2)
 
-@dataclass(frozen=True)
-class Page:
-    segment: int
-    items: list[WireItem]
-    last_key: dict[str, Any] | None  # None: the segment is finished
-    size: int  # response bytes, for progress
+    def submit(self, batch: list[Entry]) -> None:
+        keys = [entry.key for entry in batch]
+        for key in keys:  # an older version of this key still in flight: let it land
+            previous = self.in_flight.get(key)
+            if previous is not None:
+                previous.result()
+        self.slots.acquire()
+        future = self.pool.submit(self.job, batch)
+        future.add_done_callback(lambda _: self.slots.release())
+        self.keys_of[future] = keys
+        for key in keys:
+            self.in_flight[key] = future
+        if len(self.keys_of) > self.concurrency * 4:
+            self._prune()
 
+    def _prune(self) -> None:
+        for future in [f for f in self.keys_of if f.done()]:
+            for key in self.keys_of.pop(future):
+                if self.in_flight.get(key) is future:
+                    del self.in_flight[key]
 
-def scan_pages(
-    wire: WireClient,
-    table: str,
-    segments: int,
-    *,
-    start: dict[int, dict[str, Any] | None] | None = None,
-    finished: set[int] | None = None,
-    consistent: bool = False,
-    projection: str | None = None,
-    names: dict[str, str] | None = None,
-    select_count: bool = False,
-    limit: int | None = None,
-) -> Iterator[Page]:
-    """Pages of a parallel Scan, segment by segment as they arrive (bounded queue).
-    ``start`` resumes segments from a LastEvaluatedKey; ``finished`` segments are skipped."""
-    start = start or {}
-    finished = finished or set()
-    todo = [s for s in range(segments) if s not in finished]
-    pages: queue.Queue[Page | BaseException | None] = queue.Queue(maxsize=max(4, 2 * len(todo)))
-    stop = threading.Event()
-
-    def worker(segment: int) -> None:
-        request: dict[str, Any] = {"TableName": table, "ConsistentRead": consistent}
-        if segments > 1:
-            request |= {"Segment": segment, "TotalSegments": segments}
-        if projection:
-            request["ProjectionExpression"] = projection
-        if names:
-            request["ExpressionAttributeNames"] = names
-        if select_count:
-            request["Select"] = "COUNT"
-        if limit:
-            request["Limit"] = limit
-        key = start.get(segment)
-        try:
-            while not stop.is_set():
-                if key:
-                    request["ExclusiveStartKey"] = key
-                answer = wire.call("Scan", request)
-                key = answer.get("LastEvaluatedKey")
-                items = answer.get("Items", [])
-                if select_count:
-                    items = [{}] * int(answer.get("Count", 0))
-                pages.put(Page(segment, items, key, 0))
-                if not key:
-                    return
-        except BaseException as exc:
-            pages.put(exc)
-        finally:
-            pages.put(None)
-
-    threads = [threading.Thread(target=worker, args=(s,), daemon=True) for s in todo]
-    for thread in threads:
-        thread.start()
-    running = len(threads)
-    try:
-        while running:
-            got = pages.get()
-            if got is None:
-                running -= 1
-            elif isinstance(got, BaseException):
-                raise got
-            else:
-                yield got
-    finally:
-        stop.set()
-        while any(t.is_alive() for t in threads):  # unblock workers waiting on a full queue
-            try:
-                pages.get_nowait()
-            except queue.Empty:
-                time.sleep(0.01)
+    def drain(self) -> None:
+        for future in list(self.keys_of):
+            future.result()

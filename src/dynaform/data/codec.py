@@ -72,7 +72,7 @@ def number_text(value: int | Decimal, path: str = "") -> str:
     significant = len(digits)
     while significant > 1 and digits[significant - 1] == 0:  # trailing zeros are not significant
         significant -= 1
-    if value and not (Decimal("1E-130") <= abs(value) < Decimal("1E+126")):
+    if value and not (Decimal("1E-130") <= value.copy_abs() < Decimal("1E+126")):
         raise CodecError(path, f"{value} is out of DynamoDB's number range (1E-130 to 1E+126)")
     if significant > 38:
         raise CodecError(path, f"{value} has more than 38 significant digits")

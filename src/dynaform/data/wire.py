@@ -5,10 +5,16 @@ work, so the bulk path builds request JSON itself (orjson) and reads responses i
 else is botocore's: the credential chain, the SigV4 signer, the endpoint, the error shape
 (``ClientError`` with the same ``Error.Code``), and the retry decisions and delays
 (``botocore.retries.standard``), so errors and retries behave as with a botocore client.
+
+An endpoint that stops answering (connection refused or reset, timeouts) is given ``patience``
+seconds, counted from the first failing attempt: after that the client stops retrying, and
+``call_patiently`` raises ``EndpointUnreachableError`` so a bulk run stops within seconds instead of
+retrying for minutes.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 import zlib
 from typing import Any
@@ -20,15 +26,21 @@ from botocore.awsrequest import AWSRequest
 from botocore.exceptions import (
     ClientError,
     ConnectionClosedError,
+    ConnectTimeoutError,
     EndpointConnectionError,
+    HTTPClientError,
     ReadTimeoutError,
 )
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
 from botocore.retries.standard import ExponentialBackoff, RetryContext, StandardRetryConditions
 
 from dynaform.aws.client import DynamoDBClient, credentials_for
+from dynaform.data.errors import EndpointUnreachableError
 from dynaform.settings import Settings
 
 TARGET = "DynamoDB_20120810."
+# Connection refused or reset, timeouts: the endpoint did not answer at all.
+CONNECTION_ERRORS = (BotocoreConnectionError, HTTPClientError)
 
 
 class _HttpResponse:
@@ -49,7 +61,8 @@ class WireClient:
         max_connections: int = 16,
         max_attempts: int = 3,
         connect_timeout: float = 2.0,
-        read_timeout: float = 60.0,
+        read_timeout: float = 15.0,
+        patience: float = 10.0,
         client: DynamoDBClient | None = None,
     ) -> None:
         from dynaform.aws.client import dynamodb_client
@@ -70,6 +83,9 @@ class WireClient:
         self._backoff = ExponentialBackoff(service_name="dynamodb")
         self.requests = 0
         self.retries = 0
+        self.patience = patience
+        self._down_since: float | None = None  # the first failing attempt since a success
+        self._health = threading.Lock()
 
     def close(self) -> None:
         self._pool.clear()
@@ -97,9 +113,11 @@ class WireClient:
             )
         except urllib3.exceptions.NewConnectionError as exc:
             raise EndpointConnectionError(endpoint_url=self.endpoint_url, error=exc) from exc
+        except urllib3.exceptions.ConnectTimeoutError as exc:
+            raise ConnectTimeoutError(endpoint_url=self.endpoint_url, error=exc) from exc
         except urllib3.exceptions.ReadTimeoutError as exc:
             raise ReadTimeoutError(endpoint_url=self.endpoint_url, error=exc) from exc
-        except (urllib3.exceptions.ProtocolError, urllib3.exceptions.MaxRetryError) as exc:
+        except (urllib3.exceptions.HTTPError, OSError) as exc:  # reset, closed, protocol …
             raise ConnectionClosedError(endpoint_url=self.endpoint_url, error=exc) from exc
         return _HttpResponse(response.status, dict(response.headers.items()), response.data)
 
@@ -132,8 +150,31 @@ class WireClient:
             operation,
         )
 
+    # --- health: how long the endpoint has not answered -----------------------------------
+
+    def _answered(self) -> None:
+        if self._down_since is not None:
+            with self._health:
+                self._down_since = None
+
+    def _failed(self, started: float) -> None:
+        with self._health:
+            if self._down_since is None or started < self._down_since:
+                self._down_since = started
+
+    def unreachable_for(self) -> float:
+        """Seconds since the first failing attempt with no answer since (0: answering)."""
+        since = self._down_since
+        return 0.0 if since is None else time.monotonic() - since
+
+    def unreachable(self) -> bool:
+        return self._down_since is not None and self.unreachable_for() >= self.patience
+
+    # --- calls ---------------------------------------------------------------------------
+
     def call(self, operation: str, payload: bytes | dict[str, Any]) -> dict[str, Any]:
-        """One operation, with botocore's standard retries; raises ClientError like botocore."""
+        """One operation, with botocore's standard retries; raises ClientError like botocore.
+        Connection failures are not retried once the endpoint is past its patience."""
         body = payload if isinstance(payload, bytes) else orjson.dumps(payload)
         operation_model = self._service_model.operation_model(operation)
         attempt = 1
@@ -141,13 +182,17 @@ class WireClient:
             response: _HttpResponse | None = None
             parsed: dict[str, Any] | None = None
             caught: Exception | None = None
+            started = time.monotonic()
             try:
                 response = self._send(operation, body)
+                self._answered()
                 return self._parse(operation, response)
             except ClientError as exc:
                 caught = exc
                 parsed = exc.response
-            except (EndpointConnectionError, ConnectionClosedError, ReadTimeoutError) as exc:
+            except CONNECTION_ERRORS as exc:
+                # A refusal is seen at once; a timeout only after the wait: count from its start.
+                self._failed(started if isinstance(exc, ReadTimeoutError) else time.monotonic())
                 caught = exc
             context = RetryContext(
                 attempt_number=attempt,
@@ -156,9 +201,31 @@ class WireClient:
                 http_response=response,
                 caught_exception=None if parsed is not None else caught,
             )
-            if not self._conditions.is_retryable(context):
+            if (parsed is None and self.unreachable()) or not self._conditions.is_retryable(
+                context
+            ):
                 assert caught is not None
                 raise caught
             time.sleep(self._backoff.delay_amount(context))
             attempt += 1
             self.retries += 1
+
+    def call_patiently(self, operation: str, payload: bytes | dict[str, Any]) -> dict[str, Any]:
+        """``call``, retrying connection failures until the endpoint is past its patience,
+        then ``EndpointUnreachableError`` (one sentence). DynamoDB's errors raise as in ``call``."""
+        while True:
+            try:
+                return self.call(operation, payload)
+            except CONNECTION_ERRORS as exc:
+                if self.unreachable():
+                    raise self.gave_up(exc) from exc
+                time.sleep(min(1.0, max(0.05, self.patience - self.unreachable_for())))
+
+    def gave_up(self, exc: Exception) -> EndpointUnreachableError:
+        timed_out = isinstance(exc, ReadTimeoutError | ConnectTimeoutError)
+        what = "did not answer in time" if timed_out else "refused or dropped every connection"
+        return EndpointUnreachableError(
+            f"{self.endpoint_url} {what} for {self.unreachable_for():.0f}s, so the run stopped",
+            hint="check that the endpoint runs (DynamoDB Local: `dynaform local status`) and "
+            "that --endpoint-url is right",
+        )
