@@ -269,3 +269,64 @@ def test_environment_seed_files_and_workbench_generator(
     assert wb.code == 0, wb.stderr
     got = ddb.get_item(TableName=f"{name}-dev-items", Key={"id": {"S": "wb"}})["Item"]
     assert got["note"] == {"S": "from the model"}
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("empty-key.yaml", 'table: items\nitems:\n  - {id: ok}\n  - {id: ""}\n', "is empty"),
+        (
+            "bad-binary.jsonl",
+            '{"Item": {"id": {"S": "a"}}}\n{"Item": {"id": {"S": "b"}, "blob": {"B": "no!"}}}\n',
+            "not valid base64",
+        ),
+        (
+            "too-big.jsonl",
+            '{"Item": {"id": {"S": "big"}, "text": {"S": "' + "x" * 410_000 + '"}}}\n',
+            "DynamoDB's limit is 409,600",
+        ),
+    ],
+    ids=["empty-key", "bad-base64", "over-400KB"],
+)
+def test_clear_with_invalid_seed_data_changes_nothing(
+    cli: Any, ddb: Any, tmp_path: Path, table_name: Any, name: str, content: str, reason: str
+) -> None:
+    """`seed --clear` checks every item before it deletes anything: invalid seed data leaves
+    the table exactly as it was (it used to be emptied, then nothing written)."""
+    project_name = table_name("keep")
+    path = project(tmp_path, project_name, "items: {partition_key: id}\n")
+    assert cli("-f", str(path), "apply", "--yes").code == 0
+    table = f"{project_name}-dev-items"
+    for start in range(0, 60, 25):
+        ddb.batch_write_item(
+            RequestItems={
+                table: [
+                    {"PutRequest": {"Item": {"id": {"S": f"kept-{i}"}}}}
+                    for i in range(start, min(start + 25, 60))
+                ]
+            }
+        )
+    seed_file = tmp_path / name
+    seed_file.write_text(content)
+    result = cli("-f", str(path), "seed", str(seed_file), "--table", "items", "--clear", "--yes")
+    assert result.code == 1, result.stdout
+    assert f"{seed_file}:" in result.stderr and reason in result.stderr
+    assert ddb.scan(TableName=table, Select="COUNT")["Count"] == 60
+
+
+def test_write_checks_every_item_before_clearing(
+    ddb_endpoint: str, ddb: Any, tmp_path: Path, table_name: Any
+) -> None:
+    """The same guarantee for callers of ``seed.run.write`` (it is what the command runs)."""
+    from dynaform.data.wire import WireClient
+    from dynaform.seed.run import SeedError, write
+    from tests.conftest import create_simple_table, local_settings
+
+    table = table_name("direct")
+    create_simple_table(ddb, table)
+    ddb.put_item(TableName=table, Item={"pk": {"S": "kept"}})
+    wire = WireClient(local_settings(ddb_endpoint), ddb_endpoint)
+    items = [("seed.yaml:3", {"pk": {"S": "new"}}), ("seed.yaml:4", {"pk": {"S": ""}})]
+    with pytest.raises(SeedError, match=r"seed.yaml:4: key attribute 'pk' is empty"):
+        write(wire, table, items, clear=True, report_by=None, rejects=tmp_path / "r.jsonl")
+    assert [i["pk"]["S"] for i in ddb.scan(TableName=table)["Items"]] == ["kept"]

@@ -15,6 +15,7 @@ import orjson
 from dynaform.core.source import SourceError, parse
 from dynaform.data import ops
 from dynaform.data.bulk import scan_pages
+from dynaform.data.checks import item_problem
 from dynaform.data.codec import CodecError, Encoder
 from dynaform.data.wire import WireClient
 from dynaform.errors import DynaformError
@@ -112,9 +113,17 @@ def prepare(
             item = value if dynamodb_json else encoder.item(value)
         except (TemplateError, CodecError) as exc:
             raise SeedError(f"{where}: {exc}") from exc
-        ops.check_item(item, keys, where)
+        check(where, item, keys)
         prepared.append((where, item))
     return prepared
+
+
+def check(where: str, item: dict[str, Any], keys: dict[str, str]) -> None:
+    """The item fits the table's keys and DynamoDB would store it, or SeedError naming it."""
+    ops.check_item(item, keys, where)
+    problem = item_problem(item, tuple(keys), len(orjson.dumps(item)))
+    if problem:
+        raise SeedError(f"{where}: {problem}", hint="fix the seed data; nothing was written")
 
 
 @dataclass
@@ -147,6 +156,9 @@ def write(
     rejects: Path,
     progress: Callable[[int], None] | None = None,
 ) -> SeedReport:
+    keys = ops.key_schema(ops.describe(wire, table))[1]
+    for where, item in items:  # all of it, before anything changes (--clear included)
+        check(where, item, keys)
     if clear:
         ops.clear_table(wire, table, rejects=rejects)
     stats = ops.write_records(
@@ -155,6 +167,7 @@ def write(
         ((i, item) for i, (_, item) in enumerate(items)),
         rejects=rejects,
         progress=progress,
+        writer_options={"where": lambda position: items[position][0]},
     )
     counts = count_by(wire, table, report_by) if report_by else {}
     return SeedReport(
