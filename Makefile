@@ -35,6 +35,7 @@ demo: setup
 
 bench: setup
 	$(VENV)/python -m pip install --quiet -e '.[dev,bench]'
+	$(VENV)/python bench/startup.py
 	$(VENV)/python bench/run.py
 	$(VENV)/python bench/data_bench.py
 	$(VENV)/python bench/entities_bench.py
