@@ -302,15 +302,17 @@ def test_throttling_past_the_deadline_stops_without_rejecting_and_resumes(
     name = table_name("throttled")
     make_table(ddb, name)
     rejects = tmp_path / "rejects.jsonl"
-    with fault_proxy(ddb_endpoint, "throttle") as (url, _):
-        with pytest.raises(WriteStalledError) as stopped:
-            ops.import_files(
-                wire_for(url, max_attempts=1),
-                name,
-                [source],
-                rejects=rejects,
-                writer_options={"base_delay": 0.001, "max_delay": 0.01, "stall_timeout": 0.5},
-            )
+    with (
+        fault_proxy(ddb_endpoint, "throttle") as (url, _),
+        pytest.raises(WriteStalledError) as stopped,
+    ):
+        ops.import_files(
+            wire_for(url, max_attempts=1),
+            name,
+            [source],
+            rejects=rejects,
+            writer_options={"base_delay": 0.001, "max_delay": 0.01, "stall_timeout": 0.5},
+        )
     assert "--resume" in stopped.value.hint
     assert not rejects.exists() or rejects.read_bytes() == b""
     assert (tmp_path / "source.jsonl.checkpoint.json").exists()
