@@ -30,6 +30,7 @@ __all__ = [
     "merge",
     "parse",
     "read_bytes",
+    "too_deep_at",
 ]
 
 MAX_FILE_BYTES = 32 * 2**20  # CloudFormation itself stops at 1 MB; project files are smaller
@@ -131,9 +132,10 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def _too_deep(content: str) -> int | None:
+def too_deep_at(content: str) -> int | None:
     """Offset of the first bracket nested deeper than MAX_DEPTH (strings skipped), else None:
-    checked before ``json.loads``, whose recursion would otherwise end in RecursionError."""
+    checked before ``json.loads`` (or an HCL parse), whose recursion would otherwise end in
+    RecursionError."""
     depth = 0
     for token in _JSON_TOKEN.finditer(content):
         mark = token.group()
@@ -149,7 +151,7 @@ def _too_deep(content: str) -> int | None:
 def _parse_json(file: Path, content: str, foreign: bool) -> Located | None:
     """JSON as JSON, whatever its indentation (YAML refuses tab indentation); None when the
     text is not JSON and the file may still be YAML."""
-    deep_at = _too_deep(content)
+    deep_at = too_deep_at(content)
     if deep_at is not None:
         line = content.count("\n", 0, deep_at) + 1
         raise SourceError(file, line, f"nested more than {MAX_DEPTH} levels deep; flatten it")
