@@ -5,15 +5,28 @@ from __future__ import annotations
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from dynaform.cli.context import AppState, default_port, state
 from dynaform.cli.output import err, out, print_json, say
 from dynaform.errors import EngineNotRunningError, UsageError
-from dynaform.local import engine
-from dynaform.local.install import install as install_engine
-from dynaform.local.network import is_wildcard
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from dynaform.local import engine
+
+START_TIMEOUT_S = 90.0  # dynaform.local.engine.START_TIMEOUT_S, without importing it for --help
+
+
+def _engine() -> ModuleType:
+    """The engine module, imported on use: `dynaform --help` does not load it."""
+    from dynaform.local import engine
+
+    return engine
+
 
 app = typer.Typer(
     help="Run AWS's DynamoDB Local on this machine (no Docker).\n\n"
@@ -62,6 +75,8 @@ def install(
     app_state = state(ctx)
     began = time.monotonic()
     with err.status("installing DynamoDB Local …"):
+        from dynaform.local.install import install as install_engine
+
         found = install_engine(force=force, report=say)
     if app_state.json:
         print_json(asdict(found) | {"directory": str(found.directory)})
@@ -96,7 +111,7 @@ def start(
         "--engine",
         help="dynamodb-local (AWS's own, needs Java 11+) or moto (no Java, lower fidelity).",
     ),
-    timeout: float = typer.Option(engine.START_TIMEOUT_S, help="Seconds to wait for it to answer."),
+    timeout: float = typer.Option(START_TIMEOUT_S, help="Seconds to wait for it to answer."),
 ) -> None:
     """Start the local engine; returns once it answers. Data persists in .dynaform/local/.
 
@@ -104,7 +119,7 @@ def start(
     """
     app_state = state(ctx)
     with err.status("starting the local engine …"):
-        result = engine.start(
+        result = _engine().start(
             app_state.state_dir,
             port=default_port() if port is None else port,
             host=host,
@@ -142,6 +157,8 @@ def _print_started(result: engine.StartResult) -> None:
 
 
 def _listening(record: engine.EngineRecord) -> str:
+    from dynaform.local.network import is_wildcard
+
     if is_wildcard(record.host):
         return "[bold red]every interface[/]"
     return f"{record.host} only"
@@ -160,7 +177,7 @@ def stop(ctx: typer.Context) -> None:
     Example: dynaform local stop
     """
     app_state = state(ctx)
-    stopped = engine.stop(app_state.state_dir)
+    stopped = _engine().stop(app_state.state_dir)
     if app_state.json:
         print_json({"stopped": stopped is not None, "pid": stopped.pid if stopped else None})
         return
@@ -178,7 +195,7 @@ def engine_status(ctx: typer.Context) -> None:
     Example: dynaform local status
     """
     app_state = state(ctx)
-    current = engine.status(app_state.state_dir)
+    current = _engine().status(app_state.state_dir)
     record = current.record
     if app_state.json:
         print_json(
@@ -201,7 +218,7 @@ def engine_status(ctx: typer.Context) -> None:
             "data": "in memory" if record.in_memory else _relative(Path(record.data_dir or "")),
             "tables": "?" if current.table_count is None else str(current.table_count),
             "since": record.started_at,
-            "log": _relative(engine.log_path(app_state.state_dir)),
+            "log": _relative(_engine().log_path(app_state.state_dir)),
         }
         for key, value in rows.items():
             out.print(f"[bold]{key:<9}[/] {value}", markup=True)
@@ -224,7 +241,7 @@ def logs(
 
     Example: dynaform local logs -f
     """
-    path = engine.log_path(state(ctx).state_dir)
+    path = _engine().log_path(state(ctx).state_dir)
     if not path.exists():
         raise EngineNotRunningError(
             "the local engine has no log yet", hint="start it with `dynaform local start`"
@@ -260,7 +277,7 @@ def reset(
         typer.confirm(
             f"Delete every local table and item in {_relative(target)}?", abort=True, err=True
         )
-    stopped, removed = engine.reset(target)
+    stopped, removed = _engine().reset(target)
     if app_state.json:
         print_json({"stopped": stopped is not None, "removed": removed, "path": str(target)})
         return
