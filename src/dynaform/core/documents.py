@@ -62,46 +62,55 @@ def design_document(project: Project, envs: list[str]) -> str:
             f"{'yes' if raw.protected else 'no'} |"
         )
     for logical in project.tables:
-        spec = resolved[envs[0]][logical]
-        lines += ["", f"## {logical}", "", "| environment | physical name |", "|---|---|"]
-        lines += [f"| {env} | `{resolved[env][logical].name}` |" for env in envs]
-        lines += [
-            "",
-            f"- keys: {_keys(spec)}",
-            f"- billing: {billing_text(spec.billing)}",
-            f"- TTL: {f'`{spec.ttl}`' if spec.ttl else 'off'}",
-            f"- stream: {spec.stream.lower() if spec.stream else 'off'}",
-            f"- point-in-time recovery: {'on' if spec.pitr else 'off'}",
-            f"- encryption: {sse_text(spec.sse)}",
-            f"- deletion protection: {'on' if spec.deletion_protection else 'off'}",
-        ]
-        differing = [
-            env
-            for env in envs[1:]
-            if resolved[env][logical].model_copy(update={"name": spec.name, "tags": spec.tags})
-            != spec
-        ]
-        if differing:
-            lines.append(f"- settings differ in: {', '.join(differing)} (see {project.file.name})")
-        if spec.gsis or spec.lsis:
-            lines += [
-                "",
-                "| index | kind | partition key | sort key | projection |",
-                "|---|---|---|---|---|",
-            ]
-            for gsi in spec.gsis:
-                sort = f"`{gsi.sort_key.name}`" if gsi.sort_key else "-"
-                lines.append(
-                    f"| {gsi.name} | global | `{gsi.partition_key.name}` | {sort} | "
-                    f"{projection_text(gsi.projection)} |"
-                )
-            for lsi in spec.lsis:
-                lines.append(
-                    f"| {lsi.name} | local | `{spec.partition_key.name}` | "
-                    f"`{lsi.sort_key.name}` | {projection_text(lsi.projection)} |"
-                )
-            lines += ["", *_mermaid(spec)]
+        per_env = {env: resolved[env][logical] for env in envs}
+        lines += _table_section(logical, per_env, project.file.name)
     return "\n".join(lines) + "\n"
+
+
+def _table_section(logical: str, per_env: dict[str, TableSpec], file_name: str) -> list[str]:
+    """One table: its name in each environment, settings (as in the first environment, with
+    the environments that differ named) and its indexes."""
+    envs = list(per_env)
+    spec = per_env[envs[0]]
+    lines = ["", f"## {logical}", "", "| environment | physical name |", "|---|---|"]
+    lines += [f"| {env} | `{per_env[env].name}` |" for env in envs]
+    lines += [
+        "",
+        f"- keys: {_keys(spec)}",
+        f"- billing: {billing_text(spec.billing)}",
+        f"- TTL: {f'`{spec.ttl}`' if spec.ttl else 'off'}",
+        f"- stream: {spec.stream.lower() if spec.stream else 'off'}",
+        f"- point-in-time recovery: {'on' if spec.pitr else 'off'}",
+        f"- encryption: {sse_text(spec.sse)}",
+        f"- deletion protection: {'on' if spec.deletion_protection else 'off'}",
+    ]
+    same = {"name": spec.name, "tags": spec.tags}
+    differing = [env for env in envs[1:] if per_env[env].model_copy(update=same) != spec]
+    if differing:
+        lines.append(f"- settings differ in: {', '.join(differing)} (see {file_name})")
+    return lines + _index_table(spec)
+
+
+def _index_table(spec: TableSpec) -> list[str]:
+    if not (spec.gsis or spec.lsis):
+        return []
+    lines = [
+        "",
+        "| index | kind | partition key | sort key | projection |",
+        "|---|---|---|---|---|",
+    ]
+    for gsi in spec.gsis:
+        sort = f"`{gsi.sort_key.name}`" if gsi.sort_key else "-"
+        lines.append(
+            f"| {gsi.name} | global | `{gsi.partition_key.name}` | {sort} | "
+            f"{projection_text(gsi.projection)} |"
+        )
+    for lsi in spec.lsis:
+        lines.append(
+            f"| {lsi.name} | local | `{spec.partition_key.name}` | "
+            f"`{lsi.sort_key.name}` | {projection_text(lsi.projection)} |"
+        )
+    return [*lines, "", *_mermaid(spec)]
 
 
 # --- IAM --------------------------------------------------------------------------------

@@ -81,38 +81,31 @@ def _sse(raw: dict[str, Any] | None) -> Sse:
     return Sse(kind="kms", kms_key=str(key))
 
 
-def normalize(
-    table: dict[str, Any],
-    ttl: dict[str, Any] | None = None,
-    backups: dict[str, Any] | None = None,
-    tags: list[dict[str, str]] | None = None,
-) -> LiveTable:
-    """A DescribeTable ``Table`` (+ TTL, backups, tags) -> LiveTable; computed fields dropped,
-    defaults explicit, lists that DynamoDB orders freely sorted."""
-    types = {a["AttributeName"]: a["AttributeType"] for a in table.get("AttributeDefinitions", [])}
-    partition, sort = _keys(table["KeySchema"], types)
-    on_demand = table.get("BillingModeSummary", {}).get("BillingMode") == "PAY_PER_REQUEST"
+def _billing(table: dict[str, Any]) -> Billing:
+    if table.get("BillingModeSummary", {}).get("BillingMode") == "PAY_PER_REQUEST":
+        return Billing(mode="PAY_PER_REQUEST", on_demand=_limits(table.get("OnDemandThroughput")))
     throughput = table.get("ProvisionedThroughput", {})
-    billing = (
-        Billing(mode="PAY_PER_REQUEST", on_demand=_limits(table.get("OnDemandThroughput")))
-        if on_demand
-        else Billing(
-            mode="PROVISIONED",
-            throughput=Throughput(
-                read=throughput.get("ReadCapacityUnits", 0),
-                write=throughput.get("WriteCapacityUnits", 0),
-            ),
-        )
+    return Billing(
+        mode="PROVISIONED",
+        throughput=Throughput(
+            read=throughput.get("ReadCapacityUnits", 0),
+            write=throughput.get("WriteCapacityUnits", 0),
+        ),
     )
+
+
+def _gsis(
+    table: dict[str, Any], types: dict[str, str], on_demand: bool
+) -> tuple[list[Gsi], dict[str, IndexState]]:
     gsis, states = [], {}
     for raw in table.get("GlobalSecondaryIndexes", []):
-        gsi_partition, gsi_sort = _keys(raw["KeySchema"], types)
+        partition, sort = _keys(raw["KeySchema"], types)
         capacity = raw.get("ProvisionedThroughput", {})
         gsis.append(
             Gsi(
                 name=raw["IndexName"],
-                partition_key=gsi_partition,
-                sort_key=gsi_sort,
+                partition_key=partition,
+                sort_key=sort,
                 projection=_projection(raw.get("Projection", {})),
                 throughput=None
                 if on_demand
@@ -126,36 +119,64 @@ def normalize(
         states[raw["IndexName"]] = IndexState(
             status=raw.get("IndexStatus", READY), backfilling=bool(raw.get("Backfilling"))
         )
+    return sorted(gsis, key=lambda g: g.name), states
+
+
+def _lsis(table: dict[str, Any], types: dict[str, str]) -> list[Lsi]:
     lsis = []
     for raw in table.get("LocalSecondaryIndexes", []):
-        _, lsi_sort = _keys(raw["KeySchema"], types)
-        assert lsi_sort is not None
+        _, sort = _keys(raw["KeySchema"], types)
+        if sort is None:
+            raise ValueError(f"local index {raw['IndexName']} has no RANGE key")
         lsis.append(
             Lsi(
                 name=raw["IndexName"],
-                sort_key=lsi_sort,
+                sort_key=sort,
                 projection=_projection(raw.get("Projection", {})),
             )
         )
-    stream = table.get("StreamSpecification") or {}
-    ttl_description = (ttl or {}).get("TimeToLiveDescription", {})
-    ttl_on = ttl_description.get("TimeToLiveStatus") in {"ENABLED", "ENABLING"}
-    pitr_status = (
+    return sorted(lsis, key=lambda i: i.name)
+
+
+def _ttl(ttl: dict[str, Any] | None) -> str | None:
+    description = (ttl or {}).get("TimeToLiveDescription", {})
+    enabled = description.get("TimeToLiveStatus") in {"ENABLED", "ENABLING"}
+    return description.get("AttributeName") if enabled else None
+
+
+def _pitr(backups: dict[str, Any] | None) -> bool:
+    status = (
         (backups or {})
         .get("ContinuousBackupsDescription", {})
         .get("PointInTimeRecoveryDescription", {})
         .get("PointInTimeRecoveryStatus")
     )
+    return bool(status == "ENABLED")
+
+
+def normalize(
+    table: dict[str, Any],
+    ttl: dict[str, Any] | None = None,
+    backups: dict[str, Any] | None = None,
+    tags: list[dict[str, str]] | None = None,
+) -> LiveTable:
+    """A DescribeTable ``Table`` (+ TTL, backups, tags) -> LiveTable; computed fields dropped,
+    defaults explicit, lists that DynamoDB orders freely sorted."""
+    types = {a["AttributeName"]: a["AttributeType"] for a in table.get("AttributeDefinitions", [])}
+    partition, sort = _keys(table["KeySchema"], types)
+    billing = _billing(table)
+    gsis, states = _gsis(table, types, on_demand=billing.mode == "PAY_PER_REQUEST")
+    stream = table.get("StreamSpecification") or {}
     spec = TableSpec(
         logical_name="",
         name=table["TableName"],
         partition_key=partition,
         sort_key=sort,
         billing=billing,
-        gsis=tuple(sorted(gsis, key=lambda g: g.name)),
-        lsis=tuple(sorted(lsis, key=lambda i: i.name)),
-        ttl=ttl_description.get("AttributeName") if ttl_on else None,
-        pitr=pitr_status == "ENABLED",
+        gsis=tuple(gsis),
+        lsis=tuple(_lsis(table, types)),
+        ttl=_ttl(ttl),
+        pitr=_pitr(backups),
         sse=_sse(table.get("SSEDescription")),
         stream=stream.get("StreamViewType") if stream.get("StreamEnabled") else None,
         deletion_protection=bool(table.get("DeletionProtectionEnabled", False)),

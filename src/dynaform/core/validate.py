@@ -48,118 +48,133 @@ def _keys(spec: TableSpec) -> Iterator[tuple[tuple[str | int, ...], KeyAttr]]:
 
 
 def check_table(spec: TableSpec) -> list[Finding]:
-    found: list[Finding] = []
+    """Every rule DynamoDB would refuse this table for, as findings."""
+    return [
+        Finding(spec.logical_name, path, message, fix)
+        for check in (_names, _counts, _key_types, _projections, _capacities, _settings)
+        for path, message, fix in check(spec)
+    ]
 
-    def add(path: tuple[str | int, ...], message: str, fix: str) -> None:
-        found.append(Finding(spec.logical_name, path, message, fix))
 
+Rule = tuple[tuple[str | int, ...], str, str]  # (path in the table, message, fix)
+
+
+def _names(spec: TableSpec) -> Iterator[Rule]:
     problem = check_name("table", spec.name)
     if problem:
-        add(("physical_name",), problem, "rename the table or change the naming rule")
+        yield ("physical_name",), problem, "rename the table or change the naming rule"
+    sections: dict[str, str] = {}
+    for section, names in (
+        ("indexes", [g.name for g in spec.gsis]),
+        ("local_indexes", [i.name for i in spec.lsis]),
+    ):
+        for name in names:
+            problem = check_name("index", name)
+            if problem:
+                yield (section, name), problem, "rename the index"
+            if name in sections:
+                yield (
+                    (section, name),
+                    f"index name {name!r} is used twice",
+                    "give each index of a table its own name",
+                )
+            sections[name] = section
+
+
+def _counts(spec: TableSpec) -> Iterator[Rule]:
     if len(spec.gsis) > MAX_GSIS:
-        add(
+        yield (
             ("indexes",),
             f"{len(spec.gsis)} global indexes; DynamoDB allows {MAX_GSIS}",
             "remove some, or ask AWS for a higher quota and split the change",
         )
     if len(spec.lsis) > MAX_LSIS:
-        add(
+        yield (
             ("local_indexes",),
             f"{len(spec.lsis)} local indexes; DynamoDB allows {MAX_LSIS}",
             "remove some",
         )
     if spec.lsis and spec.sort_key is None:
-        add(
+        yield (
             ("local_indexes",),
             "local indexes need the table to have a sort key",
             "add `sort_key:` to the table, or make these global indexes (`indexes:`)",
         )
-    names: dict[str, str] = {}
-    for kind, section, index_names in (
-        ("index", "indexes", [g.name for g in spec.gsis]),
-        ("index", "local_indexes", [i.name for i in spec.lsis]),
-    ):
-        for name in index_names:
-            problem = check_name(kind, name)
-            if problem:
-                add((section, name), problem, "rename the index")
-            if name in names:
-                add(
-                    (section, name),
-                    f"index name {name!r} is used twice",
-                    "give each index of a table its own name",
-                )
-            names[name] = section
 
+
+def _key_types(spec: TableSpec) -> Iterator[Rule]:
+    """An attribute has one type across the table and its indexes."""
     seen: dict[str, tuple[str, tuple[str | int, ...]]] = {}
     for path, key in _keys(spec):
         first = seen.get(key.name)
         if first and first[0] != key.type:
             where = ".".join(str(p) for p in first[1])
-            add(
+            yield (
                 path,
                 f"attribute {key.name!r} is type {key.type} here but {first[0]} at {where}",
                 "an attribute has one type across the table and its indexes",
             )
         seen.setdefault(key.name, (key.type, path))
-    key_names = {key.name for _, key in _keys(spec)}
 
+
+def _projections(spec: TableSpec) -> Iterator[Rule]:
+    key_names = {key.name for _, key in _keys(spec)}
     projected: set[str] = set()
     for section, index_name, projection in [
         *(("indexes", g.name, g.projection) for g in spec.gsis),
         *(("local_indexes", i.name, i.projection) for i in spec.lsis),
     ]:
+        path = (section, index_name, "projection")
         if len(set(projection.non_key)) != len(projection.non_key):
-            add(
-                (section, index_name, "projection"),
-                "an attribute is listed twice in include",
-                "list each attribute once",
-            )
+            yield path, "an attribute is listed twice in include", "list each attribute once"
         clash = sorted(set(projection.non_key) & key_names)
         if clash:
-            add(
-                (section, index_name, "projection"),
+            yield (
+                path,
                 f"include lists key attribute(s) {', '.join(clash)}, which are always projected",
                 "remove them from include",
             )
         projected |= set(projection.non_key)
     if len(projected) > MAX_PROJECTED:
-        add(
+        yield (
             ("indexes",),
             f"{len(projected)} distinct attributes in include projections; "
             f"DynamoDB allows {MAX_PROJECTED} per table",
             "project fewer, or use `all`",
         )
 
+
+def _capacities(spec: TableSpec) -> Iterator[Rule]:
     provisioned = spec.billing.mode == "PROVISIONED"
     for gsi in spec.gsis:
         path = ("indexes", gsi.name)
         if provisioned and gsi.throughput is None:
-            add(
+            yield (
                 path,
                 "the table is provisioned, so this index needs capacity",
                 "add `read: N` and `write: N` to the index",
             )
         elif provisioned and gsi.throughput and not (gsi.throughput.read and gsi.throughput.write):
-            add(path, "an index needs both read and write capacity", "add the missing one")
+            yield path, "an index needs both read and write capacity", "add the missing one"
         if not provisioned and gsi.throughput is not None:
-            add(
+            yield (
                 path,
                 "read/write capacity is only for provisioned tables",
                 "remove read/write, or use max_read/max_write to cap on-demand throughput",
             )
         if provisioned and gsi.on_demand is not None:
-            add(
+            yield (
                 path,
                 "max_read/max_write apply to on-demand tables only",
                 "remove them, or set the table's billing to on_demand",
             )
-    if spec.ttl is not None and not 1 <= len(spec.ttl) <= 255:
-        add(("ttl",), "the TTL attribute name must have 1 to 255 characters", "fix the name")
 
+
+def _settings(spec: TableSpec) -> Iterator[Rule]:
+    if spec.ttl is not None and not 1 <= len(spec.ttl) <= 255:
+        yield ("ttl",), "the TTL attribute name must have 1 to 255 characters", "fix the name"
     if len(spec.tags) > MAX_TAGS:
-        add(("tags",), f"{len(spec.tags)} tags; DynamoDB allows {MAX_TAGS}", "drop some tags")
-    return found
+        yield ("tags",), f"{len(spec.tags)} tags; DynamoDB allows {MAX_TAGS}", "drop some tags"
 
 
 def check_tags(tags: Mapping[str, str]) -> list[tuple[str, str, str]]:
