@@ -1,6 +1,8 @@
 """Malformed foreign files: every wrong shape is one DynaformError that names the file, the
 place in it (``template.yaml:7: Resources.Orders.Properties: expected a mapping, found a
-string``) and what was expected — never an AttributeError, TypeError or KeyError."""
+string``) and what was expected — never an AttributeError, TypeError or KeyError.
+CloudFormation and Serverless here; Terraform, Workbench and AWS CLI JSON in
+test_import_malformed_other_formats."""
 
 from __future__ import annotations
 
@@ -79,57 +81,273 @@ CFN: dict[str, Any] = {
 P = "Resources.Orders.Properties"
 CFN_CASES: list[tuple[str, list[Edit], str, str]] = [
     ("template a list", [((), ["x"])], "", "expected a mapping, found a list"),
-    ("Resources a list", [(("Resources",), ["Orders"])], "Resources", "expected a mapping, found a list"),
-    ("Resources a string", [(("Resources",), "x")], "Resources", "expected a mapping, found a string"),
-    ("resource a string", [(("Resources", "Orders"), "x")], "Resources.Orders", "expected a mapping, found a string"),
+    (
+        "Resources a list",
+        [(("Resources",), ["Orders"])],
+        "Resources",
+        "expected a mapping, found a list",
+    ),
+    (
+        "Resources a string",
+        [(("Resources",), "x")],
+        "Resources",
+        "expected a mapping, found a string",
+    ),
+    (
+        "resource a string",
+        [(("Resources", "Orders"), "x")],
+        "Resources.Orders",
+        "expected a mapping, found a string",
+    ),
     ("Properties a string", [(PROPS, "x")], P, "expected a mapping, found a string"),
     ("Properties a list", [(PROPS, [1])], P, "expected a mapping, found a list"),
     ("Properties missing", [(PROPS, _DELETE)], P, "needs KeySchema and AttributeDefinitions"),
-    ("KeySchema a mapping", [((*PROPS, "KeySchema"), {"pk": "HASH"})], f"{P}.KeySchema", "expected a list, found a mapping"),
-    ("KeySchema a string", [((*PROPS, "KeySchema"), "pk")], f"{P}.KeySchema", "expected a list, found a string"),
+    (
+        "KeySchema a mapping",
+        [((*PROPS, "KeySchema"), {"pk": "HASH"})],
+        f"{P}.KeySchema",
+        "expected a list, found a mapping",
+    ),
+    (
+        "KeySchema a string",
+        [((*PROPS, "KeySchema"), "pk")],
+        f"{P}.KeySchema",
+        "expected a list, found a string",
+    ),
     ("KeySchema empty", [((*PROPS, "KeySchema"), [])], f"{P}.KeySchema", "one HASH key"),
     ("KeySchema two HASH", [((*PROPS, "KeySchema"), [KEY, KEY])], f"{P}.KeySchema", "one HASH key"),
-    ("key a string", [((*PROPS, "KeySchema", 0), "pk")], f"{P}.KeySchema[0]", "expected a mapping, found a string"),
-    ("key without name", [((*PROPS, "KeySchema", 0), {"KeyType": "HASH"})], f"{P}.KeySchema[0]", "missing AttributeName"),
-    ("KeyType unknown", [((*PROPS, "KeySchema", 0, "KeyType"), "SIDEWAYS")], f"{P}.KeySchema[0].KeyType", "'SIDEWAYS' is not one of HASH, RANGE"),
-    ("attributes a mapping", [((*PROPS, "AttributeDefinitions"), {"pk": "S"})], f"{P}.AttributeDefinitions", "expected a list, found a mapping"),
-    ("attribute type a list", [((*PROPS, "AttributeDefinitions", 0, "AttributeType"), ["S"])], f"{P}.AttributeDefinitions[0].AttributeType", "expected one of S, N, B, found a list"),
-    ("GSIs a mapping", [((*PROPS, "GlobalSecondaryIndexes"), {"bySk": {}})], f"{P}.GlobalSecondaryIndexes", "expected a list, found a mapping"),
-    ("GSI a string", [((*PROPS, "GlobalSecondaryIndexes", 0), "bySk")], f"{P}.GlobalSecondaryIndexes[0]", "expected a mapping, found a string"),
-    ("GSI without name", [((*PROPS, "GlobalSecondaryIndexes", 0, "IndexName"), _DELETE)], f"{P}.GlobalSecondaryIndexes[0]", "missing IndexName"),
-    ("projection a string", [((*PROPS, "GlobalSecondaryIndexes", 0, "Projection"), "ALL")], f"{P}.GlobalSecondaryIndexes[0].Projection", "expected a mapping, found a string"),
-    ("include a string", [((*PROPS, "GlobalSecondaryIndexes", 0, "Projection"), {"ProjectionType": "INCLUDE", "NonKeyAttributes": "a"})], f"{P}.GlobalSecondaryIndexes[0].Projection.NonKeyAttributes", "expected a list, found a string"),
-    ("LSI without RANGE", [((*PROPS, "LocalSecondaryIndexes"), [{"IndexName": "l", "KeySchema": [KEY], "Projection": {"ProjectionType": "ALL"}}])], f"{P}.LocalSecondaryIndexes[0].KeySchema", "RANGE"),
-    ("throughput a string", [((*PROPS, "BillingMode"), "PROVISIONED"), ((*PROPS, "ProvisionedThroughput"), "5")], f"{P}.ProvisionedThroughput", "expected a mapping, found a string"),
-    ("capacity not a number", [((*PROPS, "BillingMode"), "PROVISIONED"), ((*PROPS, "ProvisionedThroughput"), {"ReadCapacityUnits": "lots", "WriteCapacityUnits": 1})], f"{P}.ProvisionedThroughput.ReadCapacityUnits", "expected a number, found 'lots'"),
-    ("BillingMode a list", [((*PROPS, "BillingMode"), ["PAY_PER_REQUEST"])], f"{P}.BillingMode", "expected one of PROVISIONED, PAY_PER_REQUEST, found a list"),
-    ("stream a string", [((*PROPS, "StreamSpecification"), "NEW_IMAGE")], f"{P}.StreamSpecification", "expected a mapping, found a string"),
-    ("TTL a list", [((*PROPS, "TimeToLiveSpecification"), ["expires"])], f"{P}.TimeToLiveSpecification", "expected a mapping, found a list"),
-    ("SSE a boolean", [((*PROPS, "SSESpecification"), True)], f"{P}.SSESpecification", "expected a mapping, found true/false"),
-    ("PITR a string", [((*PROPS, "PointInTimeRecoverySpecification"), "yes")], f"{P}.PointInTimeRecoverySpecification", "expected a mapping, found a string"),
-    ("Tags a mapping", [((*PROPS, "Tags"), {"team": "core"})], f"{P}.Tags", "expected a list, found a mapping"),
-    ("tag a string", [((*PROPS, "Tags", 0), "team=core")], f"{P}.Tags[0]", "expected a mapping, found a string"),
-    ("TableName a number", [((*PROPS, "TableName"), 5)], f"{P}.TableName", "expected text, found a number"),
-    ("Parameters a list", [(("Parameters",), ["Stage"])], "Parameters", "expected a mapping, found a list"),
-    ("parameter a string", [(("Parameters", "Stage"), "dev")], "Parameters.Stage", "expected a mapping, found a string"),
-    ("Conditions a string", [(("Conditions",), "x")], "Conditions", "expected a mapping, found a string"),
-    ("Fn::If of two", [((*PROPS, "TableName"), {"Fn::If": ["Prod", "a"]})], f"{P}.TableName", "Fn::If takes [condition, value if true, value if false]"),
-    ("Fn::Join a string", [((*PROPS, "TableName"), {"Fn::Join": "x"})], f"{P}.TableName", "Fn::Join takes [separator, [values]]"),
-    ("Fn::Sub of three", [((*PROPS, "TableName"), {"Fn::Sub": ["a", {}, "c"]})], f"{P}.TableName", "Fn::Sub takes"),
-    ("Fn::Sub variables a list", [((*PROPS, "TableName"), {"Fn::Sub": ["${x}", ["x"]]})], f"{P}.TableName", "Fn::Sub takes"),
-    ("Ref of a list", [((*PROPS, "TableName"), {"Ref": ["Stage"]})], f"{P}.TableName", "Ref takes a name"),
-    ("condition cycle", [(("Conditions",), {"A": {"Condition": "B"}, "B": {"Condition": "A"}}), ((*PROPS, "TableName"), {"Fn::If": ["A", "x", "y"]})], "Conditions.A", "depends on itself"),
-    ("Fn::Equals of one", [(("Conditions", "Prod"), {"Fn::Equals": ["a"]}), ((*PROPS, "TableName"), {"Fn::If": ["Prod", "x", "y"]})], "Conditions.Prod", "Fn::Equals takes [value, value]"),
-    ("Fn::Not of a string", [(("Conditions", "Prod"), {"Fn::Not": "x"}), ((*PROPS, "TableName"), {"Fn::If": ["Prod", "x", "y"]})], "Conditions.Prod", "Fn::Not takes [condition]"),
-]  # fmt: skip
+    (
+        "key a string",
+        [((*PROPS, "KeySchema", 0), "pk")],
+        f"{P}.KeySchema[0]",
+        "expected a mapping, found a string",
+    ),
+    (
+        "key without name",
+        [((*PROPS, "KeySchema", 0), {"KeyType": "HASH"})],
+        f"{P}.KeySchema[0]",
+        "missing AttributeName",
+    ),
+    (
+        "KeyType unknown",
+        [((*PROPS, "KeySchema", 0, "KeyType"), "SIDEWAYS")],
+        f"{P}.KeySchema[0].KeyType",
+        "'SIDEWAYS' is not one of HASH, RANGE",
+    ),
+    (
+        "attributes a mapping",
+        [((*PROPS, "AttributeDefinitions"), {"pk": "S"})],
+        f"{P}.AttributeDefinitions",
+        "expected a list, found a mapping",
+    ),
+    (
+        "attribute type a list",
+        [((*PROPS, "AttributeDefinitions", 0, "AttributeType"), ["S"])],
+        f"{P}.AttributeDefinitions[0].AttributeType",
+        "expected one of S, N, B, found a list",
+    ),
+    (
+        "GSIs a mapping",
+        [((*PROPS, "GlobalSecondaryIndexes"), {"bySk": {}})],
+        f"{P}.GlobalSecondaryIndexes",
+        "expected a list, found a mapping",
+    ),
+    (
+        "GSI a string",
+        [((*PROPS, "GlobalSecondaryIndexes", 0), "bySk")],
+        f"{P}.GlobalSecondaryIndexes[0]",
+        "expected a mapping, found a string",
+    ),
+    (
+        "GSI without name",
+        [((*PROPS, "GlobalSecondaryIndexes", 0, "IndexName"), _DELETE)],
+        f"{P}.GlobalSecondaryIndexes[0]",
+        "missing IndexName",
+    ),
+    (
+        "projection a string",
+        [((*PROPS, "GlobalSecondaryIndexes", 0, "Projection"), "ALL")],
+        f"{P}.GlobalSecondaryIndexes[0].Projection",
+        "expected a mapping, found a string",
+    ),
+    (
+        "include a string",
+        [
+            (
+                (*PROPS, "GlobalSecondaryIndexes", 0, "Projection"),
+                {"ProjectionType": "INCLUDE", "NonKeyAttributes": "a"},
+            )
+        ],
+        f"{P}.GlobalSecondaryIndexes[0].Projection.NonKeyAttributes",
+        "expected a list, found a string",
+    ),
+    (
+        "LSI without RANGE",
+        [
+            (
+                (*PROPS, "LocalSecondaryIndexes"),
+                [{"IndexName": "l", "KeySchema": [KEY], "Projection": {"ProjectionType": "ALL"}}],
+            )
+        ],
+        f"{P}.LocalSecondaryIndexes[0].KeySchema",
+        "RANGE",
+    ),
+    (
+        "throughput a string",
+        [((*PROPS, "BillingMode"), "PROVISIONED"), ((*PROPS, "ProvisionedThroughput"), "5")],
+        f"{P}.ProvisionedThroughput",
+        "expected a mapping, found a string",
+    ),
+    (
+        "capacity not a number",
+        [
+            ((*PROPS, "BillingMode"), "PROVISIONED"),
+            (
+                (*PROPS, "ProvisionedThroughput"),
+                {"ReadCapacityUnits": "lots", "WriteCapacityUnits": 1},
+            ),
+        ],
+        f"{P}.ProvisionedThroughput.ReadCapacityUnits",
+        "expected a number, found 'lots'",
+    ),
+    (
+        "BillingMode a list",
+        [((*PROPS, "BillingMode"), ["PAY_PER_REQUEST"])],
+        f"{P}.BillingMode",
+        "expected one of PROVISIONED, PAY_PER_REQUEST, found a list",
+    ),
+    (
+        "stream a string",
+        [((*PROPS, "StreamSpecification"), "NEW_IMAGE")],
+        f"{P}.StreamSpecification",
+        "expected a mapping, found a string",
+    ),
+    (
+        "TTL a list",
+        [((*PROPS, "TimeToLiveSpecification"), ["expires"])],
+        f"{P}.TimeToLiveSpecification",
+        "expected a mapping, found a list",
+    ),
+    (
+        "SSE a boolean",
+        [((*PROPS, "SSESpecification"), True)],
+        f"{P}.SSESpecification",
+        "expected a mapping, found true/false",
+    ),
+    (
+        "PITR a string",
+        [((*PROPS, "PointInTimeRecoverySpecification"), "yes")],
+        f"{P}.PointInTimeRecoverySpecification",
+        "expected a mapping, found a string",
+    ),
+    (
+        "Tags a mapping",
+        [((*PROPS, "Tags"), {"team": "core"})],
+        f"{P}.Tags",
+        "expected a list, found a mapping",
+    ),
+    (
+        "tag a string",
+        [((*PROPS, "Tags", 0), "team=core")],
+        f"{P}.Tags[0]",
+        "expected a mapping, found a string",
+    ),
+    (
+        "TableName a number",
+        [((*PROPS, "TableName"), 5)],
+        f"{P}.TableName",
+        "expected text, found a number",
+    ),
+    (
+        "Parameters a list",
+        [(("Parameters",), ["Stage"])],
+        "Parameters",
+        "expected a mapping, found a list",
+    ),
+    (
+        "parameter a string",
+        [(("Parameters", "Stage"), "dev")],
+        "Parameters.Stage",
+        "expected a mapping, found a string",
+    ),
+    (
+        "Conditions a string",
+        [(("Conditions",), "x")],
+        "Conditions",
+        "expected a mapping, found a string",
+    ),
+    (
+        "Fn::If of two",
+        [((*PROPS, "TableName"), {"Fn::If": ["Prod", "a"]})],
+        f"{P}.TableName",
+        "Fn::If takes [condition, value if true, value if false]",
+    ),
+    (
+        "Fn::Join a string",
+        [((*PROPS, "TableName"), {"Fn::Join": "x"})],
+        f"{P}.TableName",
+        "Fn::Join takes [separator, [values]]",
+    ),
+    (
+        "Fn::Sub of three",
+        [((*PROPS, "TableName"), {"Fn::Sub": ["a", {}, "c"]})],
+        f"{P}.TableName",
+        "Fn::Sub takes",
+    ),
+    (
+        "Fn::Sub variables a list",
+        [((*PROPS, "TableName"), {"Fn::Sub": ["${x}", ["x"]]})],
+        f"{P}.TableName",
+        "Fn::Sub takes",
+    ),
+    (
+        "Ref of a list",
+        [((*PROPS, "TableName"), {"Ref": ["Stage"]})],
+        f"{P}.TableName",
+        "Ref takes a name",
+    ),
+    (
+        "condition cycle",
+        [
+            (("Conditions",), {"A": {"Condition": "B"}, "B": {"Condition": "A"}}),
+            ((*PROPS, "TableName"), {"Fn::If": ["A", "x", "y"]}),
+        ],
+        "Conditions.A",
+        "depends on itself",
+    ),
+    (
+        "Fn::Equals of one",
+        [
+            (("Conditions", "Prod"), {"Fn::Equals": ["a"]}),
+            ((*PROPS, "TableName"), {"Fn::If": ["Prod", "x", "y"]}),
+        ],
+        "Conditions.Prod",
+        "Fn::Equals takes [value, value]",
+    ),
+    (
+        "Fn::Not of a string",
+        [
+            (("Conditions", "Prod"), {"Fn::Not": "x"}),
+            ((*PROPS, "TableName"), {"Fn::If": ["Prod", "x", "y"]}),
+        ],
+        "Conditions.Prod",
+        "Fn::Not takes [condition]",
+    ),
+]
 
 
-@pytest.mark.parametrize(("what", "edits", "place", "phrase"), CFN_CASES, ids=[c[0] for c in CFN_CASES])
+@pytest.mark.parametrize(
+    ("what", "edits", "place", "phrase"), CFN_CASES, ids=[c[0] for c in CFN_CASES]
+)
 def test_malformed_cloudformation(what: str, edits: list[Edit], place: str, phrase: str) -> None:
     document = edited(CFN, edits)
-    message = assert_clear_error(yaml.safe_dump(document), "template.yaml", "cloudformation", place, phrase)
+    message = assert_clear_error(
+        yaml.safe_dump(document), "template.yaml", "cloudformation", place, phrase
+    )
     assert re.match(r"template\.yaml:\d+: ", message), message
-    assert_clear_error(json.dumps(document, indent="\t"), "template.json", "cloudformation", place, phrase)
+    assert_clear_error(
+        json.dumps(document, indent="\t"), "template.json", "cloudformation", place, phrase
+    )
 
 
 def test_the_cloudformation_base_imports() -> None:
@@ -159,22 +377,60 @@ SLS: dict[str, Any] = {
     },
 }
 S = "resources.Resources.T.Properties"
-WIDE = {f"l{i}": "${self:custom.l%d}" % (i + 1) * 40 for i in range(5)} | {"l5": "x" * 100}
+# each level repeats the next one 40 times: 40**5 * 100 characters unless refused
+WIDE = {f"l{i}": f"${{self:custom.l{i + 1}}}" * 40 for i in range(5)} | {"l5": "x" * 100}
 SLS_CASES: list[tuple[str, list[Edit], str, str]] = [
     ("file a list", [((), ["x"])], "", "expected a mapping, found a list"),
-    ("provider a string", [(("provider",), "aws")], "provider", "expected a mapping, found a string"),
-    ("stage a list", [(("provider", "stage"), ["dev"])], "provider.stage", "expected text, found a list"),
-    ("resources a string", [(("resources",), "x")], "resources", "expected a mapping, found a string"),
-    ("Resources a list", [(("resources", "Resources"), ["T"])], "resources.Resources", "expected a mapping, found a list"),
-    ("resource a string", [(("resources", "Resources", "T"), "x")], "resources.Resources.T", "expected a mapping, found a string"),
+    (
+        "provider a string",
+        [(("provider",), "aws")],
+        "provider",
+        "expected a mapping, found a string",
+    ),
+    (
+        "stage a list",
+        [(("provider", "stage"), ["dev"])],
+        "provider.stage",
+        "expected text, found a list",
+    ),
+    (
+        "resources a string",
+        [(("resources",), "x")],
+        "resources",
+        "expected a mapping, found a string",
+    ),
+    (
+        "Resources a list",
+        [(("resources", "Resources"), ["T"])],
+        "resources.Resources",
+        "expected a mapping, found a list",
+    ),
+    (
+        "resource a string",
+        [(("resources", "Resources", "T"), "x")],
+        "resources.Resources.T",
+        "expected a mapping, found a string",
+    ),
     ("Properties a string", [(SLS_PROPS, "x")], S, "expected a mapping, found a string"),
-    ("KeySchema a string", [((*SLS_PROPS, "KeySchema"), "id")], f"{S}.KeySchema", "expected a list, found a string"),
+    (
+        "KeySchema a string",
+        [((*SLS_PROPS, "KeySchema"), "id")],
+        f"{S}.KeySchema",
+        "expected a list, found a string",
+    ),
     ("variable cycle", [(("custom", "table"), "${self:custom.table}")], f"{S}.TableName", "cycle"),
-    ("variable bomb", [(("custom",), WIDE), ((*SLS_PROPS, "TableName"), "${self:custom.l0}")], f"{S}.TableName", "longer than"),
-]  # fmt: skip
+    (
+        "variable bomb",
+        [(("custom",), WIDE), ((*SLS_PROPS, "TableName"), "${self:custom.l0}")],
+        f"{S}.TableName",
+        "longer than",
+    ),
+]
 
 
-@pytest.mark.parametrize(("what", "edits", "place", "phrase"), SLS_CASES, ids=[c[0] for c in SLS_CASES])
+@pytest.mark.parametrize(
+    ("what", "edits", "place", "phrase"), SLS_CASES, ids=[c[0] for c in SLS_CASES]
+)
 def test_malformed_serverless(what: str, edits: list[Edit], place: str, phrase: str) -> None:
     text = yaml.safe_dump(edited(SLS, edits))
     message = assert_clear_error(text, "serverless.yml", "auto", place, phrase)
@@ -184,161 +440,3 @@ def test_malformed_serverless(what: str, edits: list[Edit], place: str, phrase: 
 def test_the_serverless_base_imports() -> None:
     [spec] = import_text(yaml.safe_dump(SLS), "serverless.yml", "auto", {}).tables
     assert spec.name == "shop-dev-orders"
-
-
-# --- Terraform --------------------------------------------------------------------------
-
-TF = """\
-variable "stage" {
-  default = "dev"
-}
-resource "aws_dynamodb_table" "orders" {
-  name         = "orders-${var.stage}"
-  billing_mode = "PAY_PER_REQUEST"
-  hash_key     = "pk"
-  range_key    = "sk"
-  attribute {
-    name = "pk"
-    type = "S"
-  }
-  attribute {
-    name = "sk"
-    type = "S"
-  }
-  global_secondary_index {
-    name            = "bySk"
-    hash_key        = "sk"
-    projection_type = "ALL"
-  }
-  ttl {
-    attribute_name = "expires"
-    enabled        = true
-  }
-  tags = {
-    team = "core"
-  }
-}
-"""
-T = "aws_dynamodb_table.orders"
-TF_CASES: list[tuple[str, str, str, str, str]] = [
-    ("attribute without type", '    name = "pk"\n    type = "S"\n', '    name = "pk"\n', f"{T}.attribute[0]", "missing type"),
-    ("attribute type unknown", '    name = "pk"\n    type = "S"\n', '    name = "pk"\n    type = "X"\n', f"{T}.attribute[0].type", "'X' is not one of S, N, B"),
-    ("hash_key a list", 'hash_key     = "pk"', 'hash_key     = ["pk"]', f"{T}.hash_key", "expected text, found a list"),
-    ("hash_key missing", '  hash_key     = "pk"\n', "", T, "missing hash_key"),
-    ("index without name", '    name            = "bySk"\n', "", f"{T}.global_secondary_index[0]", "missing name"),
-    ("projection unknown", '"ALL"', '"SOME"', f"{T}.global_secondary_index[0].projection_type", "'SOME' is not one of ALL, KEYS_ONLY, INCLUDE"),
-    ("ttl an attribute", '  ttl {\n    attribute_name = "expires"\n    enabled        = true\n  }\n', '  ttl = "expires"\n', f"{T}.ttl", "expected a block, found a string"),
-    ("tags a string", '  tags = {\n    team = "core"\n  }\n', '  tags = "core"\n', f"{T}.tags", "expected a mapping, found a string"),
-    ("capacity not a number", 'billing_mode = "PAY_PER_REQUEST"', 'billing_mode = "PROVISIONED"\n  read_capacity = "lots"', f"{T}.read_capacity", "expected a number, found 'lots'"),
-    ("name a number", '"orders-${var.stage}"', "5", f"{T}.name", "expected text, found a number"),
-    ("variable an attribute", 'variable "stage" {\n  default = "dev"\n}\n', "variable = 3\n", "variable", "expected a block, found a number"),
-    ("resource an attribute", TF, 'resource = "aws_dynamodb_table"\n', "resource", "expected a block, found a string"),
-]  # fmt: skip
-
-
-@pytest.mark.parametrize(("what", "old", "new", "place", "phrase"), TF_CASES, ids=[c[0] for c in TF_CASES])
-def test_malformed_terraform(what: str, old: str, new: str, place: str, phrase: str) -> None:
-    assert old in TF, what
-    assert_clear_error(TF.replace(old, new, 1), "main.tf", "auto", place, phrase)
-
-
-def test_the_terraform_base_imports() -> None:
-    [spec] = import_text(TF, "main.tf", "auto", {}).tables
-    assert spec.name == "orders-dev" and spec.ttl == "expires"
-
-
-# --- NoSQL Workbench --------------------------------------------------------------------
-
-NAME = {"AttributeName": "name", "AttributeType": "S"}
-WB: dict[str, Any] = {
-    "ModelName": "m",
-    "DataModel": [
-        {
-            "TableName": "Products",
-            "KeyAttributes": {
-                "PartitionKey": {"AttributeName": "PK", "AttributeType": "S"},
-                "SortKey": {"AttributeName": "SK", "AttributeType": "S"},
-            },
-            "NonKeyAttributes": [NAME],
-            "GlobalSecondaryIndexes": [
-                {
-                    "IndexName": "byName",
-                    "KeyAttributes": {"PartitionKey": NAME},
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-            ],
-            "TableData": [{"PK": {"S": "a"}, "SK": {"S": "b"}}],
-            "BillingMode": "PAY_PER_REQUEST",
-        }
-    ],
-}
-M = ("DataModel", 0)
-WB_CASES: list[tuple[str, list[Edit], str, str]] = [
-    ("DataModel a mapping", [(("DataModel",), {"Products": {}})], "DataModel", "expected a list, found a mapping"),
-    ("table a string", [(M, "Products")], "DataModel[0]", "expected a mapping, found a string"),
-    ("table without name", [((*M, "TableName"), _DELETE)], "DataModel[0]", "missing TableName"),
-    ("keys a list", [((*M, "KeyAttributes"), ["PK"])], "DataModel[0].KeyAttributes", "expected a mapping, found a list"),
-    ("partition key a string", [((*M, "KeyAttributes", "PartitionKey"), "PK")], "DataModel[0].KeyAttributes.PartitionKey", "expected a mapping, found a string"),
-    ("partition key missing", [((*M, "KeyAttributes", "PartitionKey"), _DELETE)], "DataModel[0].KeyAttributes", "missing PartitionKey"),
-    ("attributes a mapping", [((*M, "NonKeyAttributes"), {"name": "S"})], "DataModel[0].NonKeyAttributes", "expected a list, found a mapping"),
-    ("attribute without type", [((*M, "NonKeyAttributes", 0), {"AttributeName": "name"})], "DataModel[0].NonKeyAttributes[0]", "missing AttributeType"),
-    ("index a string", [((*M, "GlobalSecondaryIndexes", 0), "byName")], "DataModel[0].GlobalSecondaryIndexes[0]", "expected a mapping, found a string"),
-    ("index without name", [((*M, "GlobalSecondaryIndexes", 0, "IndexName"), _DELETE)], "DataModel[0].GlobalSecondaryIndexes[0]", "missing IndexName"),
-    ("data a mapping", [((*M, "TableData"), {"PK": "a"})], "DataModel[0].TableData", "expected a list, found a mapping"),
-    ("item a string", [((*M, "TableData", 0), "a")], "DataModel[0].TableData[0]", "expected a mapping, found a string"),
-    ("facet a string", [((*M, "TableFacets"), ["f"])], "DataModel[0].TableFacets[0]", "expected a mapping, found a string"),
-    ("capacity a string", [((*M, "BillingMode"), "PROVISIONED"), ((*M, "ProvisionedCapacitySettings"), "5")], "DataModel[0].ProvisionedCapacitySettings", "expected a mapping, found a string"),
-]  # fmt: skip
-
-
-@pytest.mark.parametrize(("what", "edits", "place", "phrase"), WB_CASES, ids=[c[0] for c in WB_CASES])
-def test_malformed_workbench(what: str, edits: list[Edit], place: str, phrase: str) -> None:
-    text = json.dumps(edited(WB, edits), indent=2)
-    message = assert_clear_error(text, "model.json", "workbench", place, phrase)
-    assert re.match(r"model\.json:\d+: ", message), message
-
-
-def test_the_workbench_base_imports() -> None:
-    result = import_text(json.dumps(WB), "model.json", "auto", {})
-    assert result.tables[0].name == "Products" and len(result.seed_items["Products"]) == 1
-
-
-# --- AWS CLI JSON -----------------------------------------------------------------------
-
-CREATE: dict[str, Any] = {
-    "TableName": "t",
-    "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
-    "KeySchema": [KEY],
-    "BillingMode": "PAY_PER_REQUEST",
-}
-DESCRIBE: dict[str, Any] = {
-    "Table": {
-        **{k: v for k, v in CREATE.items() if k != "BillingMode"},
-        "TableStatus": "ACTIVE",
-        "BillingModeSummary": {"BillingMode": "PAY_PER_REQUEST"},
-    }
-}
-CLI_CASES: list[tuple[str, dict[str, Any], str, list[Edit], str, str]] = [
-    ("create KeySchema a string", CREATE, "create-table-json", [(("KeySchema",), "pk")], "KeySchema", "expected a list, found a string"),
-    ("create no attributes", CREATE, "create-table-json", [(("AttributeDefinitions",), _DELETE)], "", "needs KeySchema and AttributeDefinitions"),
-    ("create GSI a number", CREATE, "create-table-json", [(("GlobalSecondaryIndexes",), [1])], "GlobalSecondaryIndexes[0]", "expected a mapping, found a number"),
-    ("describe Table a string", DESCRIBE, "describe-table-json", [(("Table",), "t")], "Table", "expected a mapping, found a string"),
-    ("describe KeySchema a string", DESCRIBE, "describe-table-json", [(("Table", "KeySchema"), "pk")], "Table.KeySchema", "expected a list, found a string"),
-    ("describe without name", DESCRIBE, "describe-table-json", [(("Table", "TableName"), _DELETE)], "Table", "missing TableName"),
-    ("describe GSI a string", DESCRIBE, "describe-table-json", [(("Table", "GlobalSecondaryIndexes"), ["g"])], "Table.GlobalSecondaryIndexes[0]", "expected a mapping, found a string"),
-    ("describe billing a string", DESCRIBE, "describe-table-json", [(("Table", "BillingModeSummary"), "x")], "Table.BillingModeSummary", "expected a mapping, found a string"),
-    ("describe capacity a string", DESCRIBE, "describe-table-json", [(("Table", "ProvisionedThroughput"), {"ReadCapacityUnits": "x"})], "Table.ProvisionedThroughput.ReadCapacityUnits", "expected a number, found 'x'"),
-]  # fmt: skip
-
-
-@pytest.mark.parametrize(("what", "base", "fmt", "edits", "place", "phrase"), CLI_CASES, ids=[c[0] for c in CLI_CASES])
-def test_malformed_aws_cli_json(
-    what: str, base: dict[str, Any], fmt: str, edits: list[Edit], place: str, phrase: str
-) -> None:
-    text = json.dumps(edited(base, edits), indent=2)
-    assert_clear_error(text, "table.json", fmt, place, phrase)
-
-
-def test_the_aws_cli_json_bases_import() -> None:
-    assert import_text(json.dumps(CREATE), "t.json", "auto", {}).tables[0].name == "t"
-    assert import_text(json.dumps(DESCRIBE), "d.json", "auto", {}).tables[0].name == "t"

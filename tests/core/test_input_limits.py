@@ -32,7 +32,8 @@ DEEP = 3000
 
 def _load_in_child(code: str) -> tuple[str, float]:
     """Run ``code`` in a fresh interpreter capped at 1 GiB of address space (so a regression
-    fails with MemoryError instead of eating the machine); return its output and peak resident memory in MiB."""
+    fails with MemoryError instead of eating the machine); return its output and its peak
+    resident memory in MiB."""
     runner = "\n".join(
         [
             "import resource, sys",
