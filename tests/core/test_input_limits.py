@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from dynaform.core import source
+from dynaform.core import source, yamltree
 from dynaform.core.importers import import_text
 from dynaform.core.load import find_project_file, load_project
 from dynaform.errors import ConfigError, DynaformError
@@ -204,6 +204,19 @@ def test_files_too_large_are_refused_before_reading_them_whole(
     path.write_text("project: shop\n" + "# padding\n" * 200)
     with pytest.raises(DynaformError, match=r"dynaform\.yaml: .*larger than"):
         load_project(path)
+
+
+def test_yaml_with_too_many_values_is_refused_while_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PyYAML needs ~800 bytes a value, so a 30 MB list of numbers would take gigabytes."""
+    monkeypatch.setattr(yamltree, "MAX_VALUES", 1000)
+    path = tmp_path / "dynaform.yaml"
+    path.write_text("project: shop\ntags:\n" + "".join(f"  t{i}: v\n" for i in range(600)))
+    with pytest.raises(DynaformError, match=r"dynaform\.yaml:\d+: .*more than 1,000 values"):
+        load_project(path)
+    with pytest.raises(DynaformError, match=r"t\.yaml:\d+: .*more than 1,000 values"):
+        import_text("Resources: [" + "1, " * 2000 + "]\n", "t.yaml", "cloudformation", {})
 
 
 def test_tab_indented_json_cloudformation_is_read_as_json() -> None:

@@ -1,5 +1,5 @@
 """YAML text -> plain values and the line of each, with the limits that keep hostile input
-small: nesting depth, and how many values aliases may copy.
+small: nesting depth, values in all, and how many values aliases may copy.
 
 PyYAML composes a graph in which an alias is the anchored node itself, so a "billion laughs"
 file is a few hundred nodes; it is the conversion to plain values that copies each alias and
@@ -19,6 +19,10 @@ Path_ = tuple[str | int, ...]
 
 MAX_DEPTH = 100  # nested lists/mappings; real files stay under 20 (DynamoDB items: 32)
 MAX_ALIAS_VALUES = 100_000  # values aliases may copy in one file; real files copy dozens
+# Values in one document, copies included. PyYAML holds ~800 bytes per value while reading
+# (node, marks, path, line), so this keeps a document under ~200 MB; a 1 MB CloudFormation
+# template (AWS's limit) has well under 100,000.
+MAX_VALUES = 250_000
 
 
 class SourceError(Exception):
@@ -78,6 +82,7 @@ class _Loader(yaml.SafeLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.depth = 0
+        self.values = 0
         self.copied = 0
         self.open_anchors: set[str] = set()
         self.measured: dict[int, tuple[int, int]] = {}
@@ -91,6 +96,9 @@ class _Loader(yaml.SafeLoader):
         self.depth += nests
         if self.depth > MAX_DEPTH:
             raise _RefusedError(event.start_mark, _too_deep())
+        self.values += 1
+        if self.values + self.copied > MAX_VALUES:
+            raise _RefusedError(event.start_mark, _too_many())
         anchor = event.anchor
         if anchor is not None:
             self.open_anchors.add(anchor)
@@ -121,6 +129,15 @@ class _Loader(yaml.SafeLoader):
                 f"aliases here copy more than {MAX_ALIAS_VALUES:,} values (at *{anchor}); "
                 "that is an alias bomb, not a table definition — write the values out",
             )
+        if self.values + self.copied > MAX_VALUES:
+            raise _RefusedError(event.start_mark, _too_many())
+
+
+def _too_many() -> str:
+    return (
+        f"the document holds more than {MAX_VALUES:,} values, far beyond a table definition; "
+        "put bulk items in a JSON lines (.jsonl) file"
+    )
 
 
 def _too_deep(why: str = "") -> str:
