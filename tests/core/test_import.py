@@ -236,3 +236,31 @@ def test_every_example_exports_to_a_project_that_plans_to_nothing(
     assert all(r["Type"] == "AWS::DynamoDB::Table" for r in template["Resources"].values())
     again = import_text(json.dumps(template), "template.json", "cloudformation", {})
     assert len(again.tables) == len(template["Resources"])
+
+
+def test_merge_keys_nested_short_forms_and_refused_functions() -> None:
+    """Templates share settings with `<<: *anchor` (a project file refuses that); `!Condition`
+    works inside `!Not`; a function that needs a deployed stack names its place."""
+    template = textwrap.dedent("""\
+        Parameters:
+          Stage: {Type: String, Default: dev}
+        Conditions:
+          IsProd: !Equals [!Ref Stage, prod]
+          NotProd: !Not [!Condition IsProd]
+        Metadata:
+          Shared: &shared
+            BillingMode: PAY_PER_REQUEST
+            AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
+        Resources:
+          T:
+            Type: AWS::DynamoDB::Table
+            Properties:
+              <<: *shared
+              TableName: !If [NotProd, !Join ["-", [t, !Ref Stage]], prod-t]
+              KeySchema: [{AttributeName: pk, KeyType: HASH}]
+        """)
+    [spec] = import_text(template, "t.yaml", "auto", {}).tables
+    assert spec.name == "t-dev" and spec.billing.mode == "PAY_PER_REQUEST"
+    assert import_text(template, "t.yaml", "auto", {"Stage": "prod"}).tables[0].name == "prod-t"
+    with pytest.raises(SourceFormatError, match=r"t\.yaml:15: .*TableName.*Fn::GetAtt cannot"):
+        import_text(template.replace("!Ref Stage]]", "!GetAtt X.Arn]]"), "t.yaml", "auto", {})
