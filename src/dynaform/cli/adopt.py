@@ -10,7 +10,7 @@ import typer
 
 from dynaform.cli.context import state
 from dynaform.cli.output import out, print_json, say
-from dynaform.errors import DynaformError, UsageError
+from dynaform.errors import UsageError
 
 EXPORT_FORMATS = ("yaml", "json", "cloudformation", "create-table-json")
 FORMAT_NAMES = "cloudformation, sam, serverless, terraform, workbench, create-table, describe-table"
@@ -148,20 +148,14 @@ def import_(
     import yaml
 
     from dynaform.core.export_formats import ImportedProject
-    from dynaform.core.importers import import_text
+    from dynaform.core.importers import import_file
 
     app = state(ctx)
     params = _params(param)
     check_output_folder(out_dir, force)
     imported = ImportedProject()
-    for path in files:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise DynaformError(
-                f"cannot read {path}: {getattr(exc, 'strerror', '') or exc}"
-            ) from exc
-        imported.add(import_text(text, str(path), source_format, params), str(path))
+    for path in files:  # bounded reads: size, nesting, aliases, encoding, each with file:line
+        imported.add(import_file(path, source_format, params), str(path))
     name = project_name or params.get("AWS::StackName") or (files[0].stem or "imported")
     written: list[Path] = []
     for relative, document in imported.seed_documents().items():
