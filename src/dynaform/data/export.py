@@ -101,11 +101,7 @@ def _fresh(
     lay: Layout, table: str, keys: tuple[str, ...], columns: list[str] | None
 ) -> dict[str, Any]:
     checkpoint.refuse_unfinished(lay.checkpoint, "export")
-    for path in lay.parts:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(b"")
-    if lay.folder:
-        (lay.out / "manifest.json").unlink(missing_ok=True)  # it describes an older export
+    lay.checkpoint.parent.mkdir(parents=True, exist_ok=True)
     state: dict[str, Any] = {
         "table": table,
         "format": lay.fmt,
@@ -120,11 +116,30 @@ def _fresh(
             for s in range(len(lay.parts))
         },
     }
+    # The checkpoint first: a kill before it leaves at most an empty folder.
     checkpoint.save(lay.checkpoint, state, durable=True)
+    if lay.folder:
+        (lay.out / "manifest.json").unlink(missing_ok=True)  # it describes an older export
+    for path in lay.parts:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"")
     return state
 
 
+def _finished(lay: Layout) -> bool:
+    """``out`` is a finished export: its checkpoint is removed only once it is whole."""
+    if lay.folder:
+        return (lay.out / "manifest.json").is_file()
+    return lay.out.is_file() and not lay.parts[0].parent.exists()
+
+
 def _resumed(lay: Layout, table: str) -> dict[str, Any]:
+    if not lay.checkpoint.exists() and _finished(lay):
+        raise DataError(
+            f"nothing to resume: {lay.out} is a finished export (its checkpoint is removed "
+            "only once the export is whole)",
+            hint="use it as it is; to export again, name a new file or folder",
+        )
     state = checkpoint.load(lay.checkpoint, "export")
     if (state.get("table"), state.get("format"), state.get("segments"), state.get("gzip")) != (
         table,
