@@ -3,7 +3,8 @@
 Modes: ``pass``; ``chaos`` (BatchWriteItem randomly throttled, or only partly written with the
 rest returned as UnprocessedItems); ``throttle`` (every BatchWriteItem refused as throttled);
 ``error:<status>:<code>`` (every request answered with that error, nothing forwarded);
-``reset`` (every connection dropped without an answer, as a killed engine does). With
+``reset`` (every connection dropped without an answer, as a killed engine does); ``hang``
+(requests read, never answered: the client times out). With
 ``record`` set, the bodies of the requests forwarded are kept in ``bodies``.
 """
 
@@ -15,6 +16,7 @@ import json
 import random
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit
@@ -67,7 +69,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             roll = server.rng.random()
         mode = server.mode
         status, data = 0, b""
-        if mode == "reset":
+        if mode == "hang":
+            time.sleep(30)
+        if mode in {"reset", "hang"}:
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)  # no answer at all
             return

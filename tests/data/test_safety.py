@@ -94,6 +94,33 @@ def test_import_stops_when_the_endpoint_dies_and_resumes_exactly(
     assert table_items(ddb_endpoint, name, tmp_path) == expected
 
 
+def test_an_endpoint_that_stops_answering_stops_the_run_too(
+    ddb_endpoint: str, ddb: Any, tmp_path: Path, table_name: Any
+) -> None:
+    """Timeouts count as unreachable: no answer within the patience stops the run, with
+    nothing rejected, and the import resumes exactly."""
+    source = tmp_path / "items.jsonl"
+    expected = write_source(source, 1_000)
+    name = table_name("hangs")
+    make_table(ddb, name)
+    with fault_proxy(ddb_endpoint) as (url, proxy):
+        wire = wire_for(url, patience=1.0, read_timeout=0.5)
+        progress = fail_after(300, proxy)
+
+        def hang_after(n: int) -> None:
+            progress(n)
+            if proxy.mode == "reset":
+                proxy.mode = "hang"
+
+        with pytest.raises(EndpointUnreachableError) as stopped:
+            ops.import_files(wire, name, [source], rate=2000, progress=hang_after)
+    assert "did not answer in time" in stopped.value.message
+    assert "--resume" in stopped.value.hint
+    assert not (tmp_path / "items.jsonl.rejects.jsonl").exists()
+    ops.import_files(wire_for(ddb_endpoint), name, [source], resume=True)
+    assert table_items(ddb_endpoint, name, tmp_path) == expected
+
+
 def test_copy_with_a_checkpoint_stops_when_the_endpoint_dies_and_resumes_exactly(
     ddb_endpoint: str, ddb: Any, tmp_path: Path, table_name: Any
 ) -> None:
