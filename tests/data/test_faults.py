@@ -1,6 +1,6 @@
 """Fault injection: the `dynaform data` commands, run as a user runs them (a subprocess),
 against a persistent DynamoDB Local this module starts itself, with the engine or the client
-killed at random points. Every trial ends, after `--resume` (a copy: run again), with exactly
+killed at random points. Every trial ends, after `--resume`, with exactly
 the source, and no run exits 0 with less.
 
 Kills: SIGKILL of the engine (restarted on the same port after a short outage, or only after
@@ -246,7 +246,7 @@ def _setup(world: World, trial: Trial, rng: random.Random, where: Path) -> Setup
         args += ["--rate", "150"]
         return Setup(
             args,
-            args,  # no checkpoint at the command line: a copy is simply run again
+            [*args, "--resume"],  # the copy keeps its checkpoint next to the reject file
             lambda: time.monotonic() - began > delay,
             lambda: _table_items(world, table),
             world.copy_items,
@@ -356,7 +356,7 @@ def test_killed_then_resumed_is_exactly_the_source(
         return
     errors = log.read_text()
     assert "Traceback" not in errors, errors[-3000:]
-    if trial.victim == "engine-long" and trial.operation != "copy":
+    if trial.victim == "engine-long":
         assert code == 1 and "--resume" in errors, errors[-3000:]
     runs = _finish(world, setup, tmp_path)
     print(f"  resumed in {runs} run(s)")

@@ -321,13 +321,14 @@ def copy(
     segments: int = typer.Option(4, "--segments", min=1, max=1000),
     rate: float | None = typer.Option(None, "--rate", help="At most this many items per second."),
     rejects: Path = typer.Option(Path("copy.rejects.jsonl"), "--rejects"),
+    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted copy."),
     force: bool = typer.Option(False, "--force", help=FORCE_HELP),
     typed: str | None = typer.Option(None, "--confirm", help=CONFIRM_HELP),
 ) -> None:
     """Copy every item of one table into another (another endpoint or environment too).
 
     Both names go through the project (logical or physical); the physical tables are shown
-    before anything is copied.
+    before anything is copied. Progress is kept next to the reject file (--resume).
 
     Example: dynaform -e prod data copy orders orders --to-env staging
     """
@@ -344,7 +345,7 @@ def copy(
     label = f"copy {origin.name} → {into.name}"
     with (
         _bar(label, api.data.approximate_count(origin), app_state.json) as bar,
-        _interruptible(label, bar, flag=None),
+        _interruptible(label, bar),
     ):
         result = api.data.copy_items(
             origin,
@@ -354,6 +355,8 @@ def copy(
             rate=rate,
             rejects=rejects,
             progress=bar.advance,
+            checkpoint_path=Path(f"{rejects}.checkpoint.json"),
+            resume=resume,
         )
     summary = api.data.summary(result.stats, result.seconds)
     if app_state.json:
