@@ -196,7 +196,7 @@ def test_import_killed_repeatedly_then_resumed_is_exactly_the_source(
     ddb_endpoint: str, ddb: Any, tmp_path: Path, table_name: Any
 ) -> None:
     source = tmp_path / "source.jsonl"
-    expected = write_source(source, 6_000)
+    expected = write_source(source, 12_000)  # ~6 s a run at --rate 2000: room for 3 kills
     name = table_name("kill")
     make_table(ddb, name)
     checkpoint = tmp_path / "source.jsonl.checkpoint.json"

@@ -270,8 +270,17 @@ def stop(state_dir: Path, *, timeout: float = STOP_TIMEOUT_S) -> EngineRecord | 
         remove_record(state_dir)
         return None
     _kill(record.pid, timeout)
+    _wait_port_released(record)
     remove_record(state_dir)
     return record
+
+
+def _wait_port_released(record: EngineRecord, timeout: float = 5.0) -> None:
+    """The group leader is gone; give the rest of the group a moment to let go of the port, so
+    an immediate `start` on the same port does not see it taken."""
+    deadline = time.monotonic() + timeout
+    while port_in_use(record.port, record.host) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def status(state_dir: Path) -> EngineStatus:
