@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -138,15 +138,20 @@ class Entity(BaseModel):
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> Self:
-        values = DECODER.item(item)
-        try:
-            return cls.model_validate(values)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise EntityValidationError(
-                f"{cls.__name__}.{where}: {first['msg']} (stored item does not fit the entity)"
-            ) from exc
+        return validated(cls, DECODER.item(item), "stored item does not fit the entity")
+
+
+E = TypeVar("E", bound="Entity")
+
+
+def validated(cls: type[E], values: Mapping[str, Any], context: str) -> E:
+    """``cls`` built from ``values``; the first problem as an EntityValidationError."""
+    try:
+        return cls.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise EntityValidationError(f"{cls.__name__}.{where}: {first['msg']} ({context})") from exc
 
 
 def primary_key(cls: type[Entity], values: Mapping[str, Any], encoder: Encoder) -> dict[str, Any]:

@@ -14,12 +14,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
-
-from dynaform.entities.errors import EntityValidationError
 from dynaform.entities.expressions import Condition, Placeholders, Update, all_of, exists
 from dynaform.entities.guards import FieldsRead, refuse_key_changes, version_condition
-from dynaform.entities.model import DECODER, ENCODER, Entity, IndexKeys, index_keys
+from dynaform.entities.model import DECODER, ENCODER, Entity, IndexKeys, index_keys, validated
 
 ATTEMPTS = 16  # plans per update when the index fields keep changing under it
 Read = Callable[[], dict[str, Any] | None]
@@ -132,14 +129,7 @@ def _settle(change: Update, fields: set[str], current: Mapping[str, Any]) -> Non
 
 def _typed(entity: type[Entity], values: dict[str, Any]) -> dict[str, Any]:
     """The fields as the entity types them (key templates format datetimes, not text)."""
-    try:
-        return dict(entity.model_validate(values).__dict__)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise EntityValidationError(
-            f"{entity.__name__}.{where}: {first['msg']} (the item after this update)"
-        ) from exc
+    return dict(validated(entity, values, "the item after this update").__dict__)
 
 
 def _copy(change: Update) -> Update:
