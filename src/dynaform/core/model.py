@@ -152,6 +152,7 @@ class RawProject(_Raw):
     tags: dict[str, str] = Field(default_factory=dict)
     include: list[str] = Field(default_factory=list)
     generators: list[str] = Field(default_factory=list)  # modules with @generator functions
+    migrations: str = "migrations"  # folder of data migrations (dynaform migrate)
     tables: dict[str, RawTable] = Field(default_factory=dict)
 
 
