@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -144,6 +144,9 @@ class RawEnvironment(_Raw):
     seeds: list[str] = Field(default_factory=list)  # seed files `dynaform seed` uses here
 
 
+EntityRef = Annotated[str, Field(pattern=r"^[A-Za-z0-9_./-]+(:[A-Za-z_][A-Za-z0-9_]*)?$")]
+
+
 class RawProject(_Raw):
     project: str = Field(min_length=1)
     naming: str = "{project}-{env}-{table}"
@@ -153,6 +156,11 @@ class RawProject(_Raw):
     include: list[str] = Field(default_factory=list)
     generators: list[str] = Field(default_factory=list)  # modules with @generator functions
     migrations: str = "migrations"  # folder of data migrations (dynaform migrate)
+    # entity classes the application reads with (module, module:Class, file.py[:Class]); seeds
+    # of their tables are written as the entities write (keys, _type, index keys, types)
+    entities: list[EntityRef] = Field(default_factory=list)
+    # variable names for `dynaform env-vars`: {logical table or table/index: NAME}
+    env_vars: dict[str, str] = Field(default_factory=dict)
     tables: dict[str, RawTable] = Field(default_factory=dict)
 
 
