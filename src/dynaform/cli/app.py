@@ -12,6 +12,7 @@ from dynaform import __version__
 from dynaform.cli import adopt as adopt_cli
 from dynaform.cli import data as data_cli
 from dynaform.cli import documents as documents_cli
+from dynaform.cli import items as items_cli  # noqa: F401 - registers data get/query/scan/put/delete
 from dynaform.cli import local as local_cli
 from dynaform.cli import seed as seed_cli
 from dynaform.cli import status as status_cli
