@@ -13,15 +13,6 @@ import pytest
 from dynaform import api
 from dynaform.settings import Flags
 from tests.cli.test_tables import count, project_file
-from tests.helpers import Result, run_cli
-
-
-@pytest.fixture
-def df(capsys: pytest.CaptureFixture[str], clean_env: pytest.MonkeyPatch, ddb_endpoint: str):  # type: ignore[no-untyped-def]
-    def run(project: Path, *args: str) -> Result:
-        return run_cli(capsys, "-f", str(project), "--endpoint-url", ddb_endpoint, *args)
-
-    return run
 
 
 def two_environments(tmp_path: Path, name: str) -> Path:
@@ -214,7 +205,7 @@ def test_outputs_never_overwrite_a_project_or_a_folder_with_files(
     original = path.read_text()
     table = f"{name}-dev-main"
     refused = df(path, "data", "export", table, "--out", str(path))
-    assert refused.code == 2 and "project file" in refused.stderr
+    assert refused.code == 2 and "belongs to the project" in refused.stderr
     assert df(path, "export", "--out", str(tmp_path)).code == 2  # holds dynaform.yaml
     template = tmp_path / "t.json"
     template.write_text(

@@ -10,20 +10,10 @@ from typing import Any
 import pytest
 
 from dynaform.local import engine
-from tests.helpers import Result, run_cli
+from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ["calendar", "expenses", "vishmaker", "items"]
-
-
-@pytest.fixture
-def df(capsys: pytest.CaptureFixture[str], clean_env: pytest.MonkeyPatch, ddb_endpoint: str):  # type: ignore[no-untyped-def]
-    """``df(project_file, *args)``: the CLI on the session engine, confirmations answered."""
-
-    def run(project: Path, *args: str) -> Result:
-        return run_cli(capsys, "-f", str(project), "--endpoint-url", ddb_endpoint, *args)
-
-    return run
 
 
 def project_file(tmp_path: Path, name: str, tables: str, extra: str = "") -> Path:

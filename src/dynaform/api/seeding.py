@@ -97,12 +97,14 @@ def seed_source(binding: Binding, request: SeedRequest) -> SeedSource:
 def prepare_seed(source: SeedSource) -> PreparedSeed:
     """Everything is rendered, encoded and checked before the first write (and before any
     --clear): invalid seed data changes nothing."""
+    from dynaform.api.appconfig import seed_shape
     from dynaform.data import ops
     from dynaform.data.codec import marshal
     from dynaform.seed.run import generate, prepare, seed_context
 
     request, table = source.request, source.table
     context = seed_context(request.seed)
+    shape = seed_shape(table.binding, table.name)  # the project's entities of this table
     wire = table.wire()
     with translated(table.target):
         keys = ops.key_schema(ops.describe(wire, table.name))[1]
@@ -116,7 +118,9 @@ def prepare_seed(source: SeedSource) -> PreparedSeed:
         if gen is not None:
             number = gen.default_count if request.count is None else request.count
             entries = generate(gen, number, request.seed, source.options, exists)
-            items = prepare(entries, dynamodb_json=gen.wire, keys=keys, context=context)
+            items = prepare(
+                entries, dynamodb_json=gen.wire, keys=keys, context=context, shape=shape
+            )
         else:
             items = [
                 item
@@ -126,6 +130,7 @@ def prepare_seed(source: SeedSource) -> PreparedSeed:
                     dynamodb_json=seed_file.dynamodb_json,
                     keys=keys,
                     context=context,
+                    shape=shape,
                 )
             ]
     return PreparedSeed(table, items, source.report_by, request.clear)

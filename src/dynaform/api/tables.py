@@ -16,7 +16,14 @@ from dynaform.api.binding import Binding, Connection, translated
 from dynaform.core.live import LiveTable
 from dynaform.core.model import TableSpec
 from dynaform.core.ownership import holding_name, is_holding_table, owned_by, with_owner
-from dynaform.core.planfile import Plan, PlanFileError, from_json, make_plan
+from dynaform.core.planfile import (
+    Plan,
+    PlanFileError,
+    deleted_tables,
+    fingerprint,
+    from_json,
+    make_plan,
+)
 from dynaform.core.resolve import name_matcher
 from dynaform.errors import DynaformError
 
@@ -113,14 +120,48 @@ def load_saved(binding: Binding, path: Path) -> SavedPlan:
             raise PlanFileError(f"{path} was made for {key} {getattr(saved, key)!r}, not {here!r}")
     if saved.endpoint != (conn.endpoint_url or conn.target):
         raise PlanFileError(f"{path} was made for {saved.endpoint}, not {conn.target}")
-    from dynaform.core.planfile import fingerprint
-
-    if fingerprint(read_live(conn, list(saved.tables))) != saved.fingerprint:
+    _check_targets(binding, saved, path)
+    deleted = deleted_tables(saved.changes)
+    if fingerprint(read_live(conn, list(saved.tables)), deleted) != saved.fingerprint:
         raise DynaformError(
             f"the live tables changed since {path} was made",
             hint="run `dynaform plan --out` again and review it; nothing was applied",
         )
+    _check_still_empty(conn, saved)
     return SavedPlan(saved, saved.project_hash != project_hash(binding))
+
+
+def _check_targets(binding: Binding, saved: Plan, path: Path) -> None:
+    """Every change names a table the plan looked at; a delete only a table this project owns
+    and no longer declares, anything else only a table it declares in this environment."""
+    declared = {s.name for s in binding.specs}
+    deleted = set(deleted_tables(saved.changes))
+    owned = {t.spec.name for t in undeclared_tables(binding, binding.specs)} if deleted else set()
+    for change in saved.changes:
+        allowed = owned if change.table in deleted else declared
+        if change.table not in saved.tables or change.table not in allowed:
+            what = (
+                "an undeclared table of this project"
+                if change.table in deleted
+                else (f"a table of {binding.env}")
+            )
+            raise PlanFileError(f"{path}: {change.table} is not {what}; nothing was applied")
+
+
+def _check_still_empty(conn: Connection, saved: Plan) -> None:
+    """A table the plan showed empty must still be empty (AWS refreshes ItemCount slowly)."""
+    for change in saved.changes:
+        for op in change.ops:
+            if op.type != "delete_table" or op.items:
+                continue
+            with translated(conn.target):
+                found = conn.client.scan(TableName=op.table, Limit=1, Select="COUNT")
+            if found.get("Count") or found.get("LastEvaluatedKey"):
+                raise DynaformError(
+                    f"{op.table} was empty when the plan was made and now holds items; nothing "
+                    "was applied",
+                    hint="run `dynaform plan --prune --out` again and review it",
+                )
 
 
 def refuse_blocked(planned: Plan, allow_rebuild: bool) -> None:

@@ -14,6 +14,7 @@ from dynaform.cli import data as data_cli
 from dynaform.cli import documents as documents_cli
 from dynaform.cli import items as items_cli  # noqa: F401 - registers data get/query/scan/put/delete
 from dynaform.cli import local as local_cli
+from dynaform.cli import migrate as migrate_cli
 from dynaform.cli import seed as seed_cli
 from dynaform.cli import status as status_cli
 from dynaform.cli import tables as tables_cli
@@ -34,6 +35,7 @@ app = typer.Typer(
 )
 app.add_typer(local_cli.app, name="local")
 app.add_typer(data_cli.app, name="data")
+app.add_typer(migrate_cli.app, name="migrate")
 app.command("status")(status_cli.status)
 app.command("plan")(tables_cli.plan)
 app.command("apply")(tables_cli.apply)

@@ -74,7 +74,14 @@ class AppState:
             say(f"[dim]{exc.message}; {exc.hint}[/]")
             return project, None
 
-    def bind(self, *, project: bool = True, env: str | None = None, bare: bool = False) -> Binding:
+    def bind(
+        self,
+        *,
+        project: bool = True,
+        env: str | None = None,
+        bare: bool = False,
+        flags: Flags | None = None,
+    ) -> Binding:
         """The binding every command talks to DynamoDB through. With ``project=False`` a
         project file is used when there is one (and an environment can be chosen), else the
         flags and environment variables alone; ``bare`` ignores any project file."""
@@ -96,7 +103,7 @@ class AppState:
         return api.bind(
             chosen,
             name,
-            self.flags,
+            flags or self.flags,
             project_dir=self.project_dir,
             local_port=default_port(),
             report=say,

@@ -169,7 +169,7 @@ def export(
     from dynaform import api
 
     app_state = state(ctx)
-    _check_export_target(out_path, resume, force)
+    _check_export_target(app_state, out_path, resume, force)
     source = _target(app_state, table)
     total = api.data.approximate_count(source)
     with (
@@ -215,11 +215,18 @@ def _print_export(app_state: AppState, source: DataTable, result: Any, out_path:
 PROJECT_FILES = {"dynaform.yaml", "dynaform.yml", "dynaform.json"}
 
 
-def _check_export_target(path: Path, resume: bool, force: bool) -> None:
-    """Never overwrite a project file; never replace an export without --force or --resume."""
-    if path.name in PROJECT_FILES and path.exists():
+def _check_export_target(app_state: AppState, path: Path, resume: bool, force: bool) -> None:
+    """Never overwrite the project (its file, the files it includes, its .dynaform/ state),
+    even with --force; never replace an export without --force or --resume."""
+    target = path.expanduser().resolve()
+    owned: set[Path] = set()
+    if app_state.has_project():
+        owned = app_state.project().files()
+    state_dir = (app_state.project_dir / ".dynaform").resolve()
+    project_like = path.name.lower() in PROJECT_FILES and path.exists()
+    if target in owned or project_like or state_dir in target.parents:
         raise UsageError(
-            f"{path} is a project file; an export never replaces it",
+            f"{path} belongs to the project; an export never replaces it",
             hint="name another file, e.g. --out items.jsonl",
         )
     if resume or force or not path.exists():
@@ -302,9 +309,9 @@ def _copy_target(
             "--to-endpoint and --to-env both choose the target", hint="use one of them"
         )
     if to_endpoint:
+        # Another endpoint, the same project: names and protection still follow its tables.
         flags = replace(app_state.flags, endpoint_url=to_endpoint, local=False)
-        binding = api.bind(None, None, flags, project_dir=app_state.project_dir)
-        return api.data_table(binding, target)
+        return api.data_table(app_state.bind(project=False, flags=flags), target)
     if to_env:
         return _target(app_state, target, env=to_env)
     return api.data_table(source.binding, target)

@@ -139,6 +139,14 @@ def apply(
     _announce_rebuilds(result)
     _confirm_apply(app, binding, result, yes, typed)
     began = time.monotonic()
+    applied = _run(binding, result, seconds, not no_wait, allow_rebuild)
+    _applied(app, binding, applied, time.monotonic() - began, prune, table)
+
+
+def _run(binding: Binding, result: Plan, seconds: float, wait: bool, allow_rebuild: bool) -> Any:
+    """Apply with live progress; Ctrl-C says what is kept and how to resume."""
+    from dynaform import api
+
     with err.status("applying …") as status:
 
         def report(message: str) -> None:
@@ -146,27 +154,35 @@ def apply(
                 err.print(message, markup=False)
             status.update(message)
 
-        applied = api.apply(
-            binding,
-            result,
-            timeout=seconds,
-            wait=not no_wait,
-            allow_rebuild=allow_rebuild,
-            report=report,
-        )
-    _applied(app, binding, applied, time.monotonic() - began, prune, table)
+        try:
+            return api.apply(
+                binding,
+                result,
+                timeout=seconds,
+                wait=wait,
+                allow_rebuild=allow_rebuild,
+                report=report,
+            )
+        except KeyboardInterrupt:
+            err.print(
+                "interrupted: what was done is kept (a rebuild's items wait in its "
+                "holding table); resume with: dynaform apply",
+                markup=False,
+            )
+            raise typer.Exit(130) from None
 
 
 def _confirm_apply(
     app: AppState, binding: Binding, result: Plan, yes: bool, typed: str | None
 ) -> None:
-    """Deleting or rebuilding a table of a protected environment needs its name typed back;
-    anything else in a protected environment an ordinary confirmation."""
-    risky = [c.table for c in result.changes if c.kind in {"delete", "table-rebuild"}]
+    """Changing or deleting an existing table of a protected environment (an index removed,
+    TTL turned on, a rebuild, a prune) needs its name typed back, or --confirm ENV; creating
+    tables there, and anything elsewhere, an ordinary confirmation."""
+    existing = [c.table for c in result.changes if c.kind != "create"]
     force = yes or app.yes
-    if confirm_protected(binding, risky, "apply", force=force, typed=typed, of_this_env=True):
+    if confirm_protected(binding, existing, "apply", force=force, typed=typed, of_this_env=True):
         return
-    protected = binding.protection([c.table for c in result.changes]) is not None
+    protected = binding.protection([c.table for c in result.changes], of_this_env=True)
     question = f"Apply {len(result.steps)} step(s) to {result.env}"
     confirm(app, question + (" (a protected environment)?" if protected else "?"), yes)
 

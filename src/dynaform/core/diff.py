@@ -110,6 +110,10 @@ def supported_view(spec: TableSpec, caps: Capabilities) -> tuple[TableSpec, tupl
 
 def classify(found: Iterable[Operation]) -> ChangeKind:
     types = {op.type for op in found}
+    if "create_table" in types:
+        return "create"
+    if "delete_table" in types:
+        return "delete"
     if types & {"rebuild_table", "resume_rebuild"}:
         return "table-rebuild"
     if "rebuild_index" in types:
@@ -169,7 +173,15 @@ def delete_change(table: LiveTable) -> Change:
     lost = f"not declared; {table.item_count or 0} item(s) will be lost"
     steps = () if blocked else (ops.delete_table_step(table.spec.name),)
     op = Operation(
-        "delete_table", table.spec.name, "table", table.spec.name, "-", lost, steps, blocked
+        "delete_table",
+        table.spec.name,
+        "table",
+        table.spec.name,
+        "-",
+        lost,
+        steps,
+        blocked,
+        table.item_count or 0,
     )
     return Change("delete", "", table.spec.name, (op,), live=table.spec)
 

@@ -47,6 +47,11 @@ class Project:
     def directory(self) -> Path:
         return self.file.parent
 
+    def files(self) -> set[Path]:
+        """The project file and every file it includes (resolved paths)."""
+        found = {self.file.resolve()}
+        return found | {source.located.file.resolve() for source in self.sources.values()}
+
     @property
     def environment_names(self) -> list[str]:
         return list(self.raw.environments)

@@ -89,6 +89,7 @@ class Operation:
     reason: str = ""
     steps: tuple[Step, ...] = ()
     blocked: str = ""  # why apply refuses it as planned
+    items: int | None = None  # delete_table: the item count the plan showed
 
 
 # --- request pieces ---------------------------------------------------------------------

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from dynaform.core.capabilities import Capabilities
-from dynaform.core.diff import SEVERITY, Change, Diff, diff
+from dynaform.core.diff import Change, Diff, classify, diff
 from dynaform.core.live import LiveTable
 from dynaform.core.model import TableSpec
 from dynaform.core.operations import ALLOWED, Operation, Step
@@ -58,13 +58,22 @@ class Plan:
         return tuple(c for c in self.diff.changes if c.blocked)
 
 
-def fingerprint(live: Mapping[str, LiveTable | None]) -> str:
-    """A digest of the live shape of every table the plan looked at (status excluded)."""
+def fingerprint(live: Mapping[str, LiveTable | None], counted: Iterable[str] = ()) -> str:
+    """A digest of the live shape of every table the plan looked at (status excluded), and of
+    the item counts of ``counted`` (the tables it would delete: one that filled up since the
+    plan was made no longer matches)."""
+    counts = set(counted)
     state = {
-        name: None if table is None else table.spec.model_dump(mode="json")
+        name: None
+        if table is None
+        else [table.spec.model_dump(mode="json"), table.item_count if name in counts else None]
         for name, table in sorted(live.items())
     }
     return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
+
+
+def deleted_tables(changes: Iterable[Change]) -> list[str]:
+    return [c.table for c in changes if any(op.type == "delete_table" for op in c.ops)]
 
 
 def make_plan(
@@ -147,15 +156,18 @@ def _operation(raw: Mapping[str, Any], table: str) -> Operation:
         target = step.params.get("TableName", step.table)
         if step.operation not in ALLOWED[kind] or step.table != table or target != table:
             raise PlanFileError(f"{kind} on {table} may not call {step.operation} on {target}")
-    fields = {k: raw[k] for k in ("field", "before", "after", "reason", "blocked") if k in raw}
+    names = ("field", "before", "after", "reason", "blocked", "items")
+    fields = {k: raw[k] for k in names if k in raw}
     return Operation(kind, table, steps=steps, **fields)
 
 
 def _change(raw: Mapping[str, Any]) -> Change:
     kind, table = raw.get("kind"), str(raw.get("table", ""))
-    if kind not in SEVERITY:
-        raise PlanFileError(f"unknown change kind {kind!r} for {table}")
     found = tuple(_operation(op, table) for op in raw.get("operations", []))
+    # The kind is derived from the operations, never trusted: a "update" that deletes a table
+    # would otherwise slip past the checks that deletes get.
+    if not found or kind != classify(found):
+        raise PlanFileError(f"change {kind!r} of {table} does not match its operations")
     desired, live = raw.get("desired"), raw.get("live")
     return Change(
         kind,
@@ -188,5 +200,5 @@ def from_json(data: Mapping[str, Any], source: str) -> Plan:
             tuple(data.get("tables", [])),
             str(data.get("project_hash", "")),
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise PlanFileError(f"{source} is not a valid plan: {exc}") from exc

@@ -10,6 +10,7 @@ restarted, so a resumed run still reports (and fails for) what an earlier run re
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -126,9 +127,11 @@ class ImportResult:
 class _Checkpoint:
     """The import's checkpoint: per file, the watermark below which everything is done."""
 
-    def __init__(self, path: Path, table: str, done: dict[str, Any]) -> None:
+    def __init__(
+        self, path: Path, table: str, done: dict[str, Any], sources: dict[str, Any]
+    ) -> None:
         self.path = path
-        self.state: dict[str, Any] = {"table": table, "files": done}
+        self.state: dict[str, Any] = {"table": table, "files": done, "sources": sources}
         self._lock = threading.Lock()
         self._saved = 0.0
 
@@ -140,8 +143,21 @@ class _Checkpoint:
                 self._saved = time.monotonic()
 
 
-def _start(table: str, checkpoint_path: Path, reject_path: Path, resume: bool) -> dict[str, Any]:
-    """What an earlier run finished (resume), or a clean start."""
+def identity(path: Path) -> dict[str, Any]:
+    """Enough of a file to notice it changed: its size and digests of its first and last MiB."""
+    size = path.stat().st_size
+    with path.open("rb") as stream:
+        head = hashlib.sha256(stream.read(1 << 20)).hexdigest()
+        stream.seek(max(0, size - (1 << 20)))
+        tail = hashlib.sha256(stream.read()).hexdigest()
+    return {"size": size, "head": head, "tail": tail}
+
+
+def _start(
+    table: str, checkpoint_path: Path, reject_path: Path, resume: bool, sources: dict[str, Any]
+) -> dict[str, Any]:
+    """What an earlier run finished (resume), or a clean start. A file that changed since the
+    run stopped is refused: its recorded line numbers would skip the wrong items."""
     if not resume:
         checkpoint.refuse_unfinished(checkpoint_path, "import")
         reject_path.unlink(missing_ok=True)  # a fresh run starts a fresh reject file
@@ -149,7 +165,17 @@ def _start(table: str, checkpoint_path: Path, reject_path: Path, resume: bool) -
     saved = checkpoint.load(checkpoint_path, "import")
     if saved.get("table") != table:
         raise DataError(f"{checkpoint_path} is an import into {saved.get('table')}, not {table}")
-    return dict(saved.get("files", {}))
+    done = dict(saved.get("files", {}))
+    recorded = saved.get("sources", {})
+    for label in done:
+        if recorded.get(label) != sources.get(label):
+            raise DataError(
+                f"{label} changed since the import stopped ({checkpoint_path} recorded another "
+                "size or content): resuming would skip the wrong lines; nothing was sent",
+                hint=f"restore the file, or delete {checkpoint_path} and import it again "
+                "(puts are idempotent)",
+            )
+    return done
 
 
 def _tracked(records: Iterator[Record], mark: Watermark) -> Iterator[Record]:
@@ -207,11 +233,12 @@ def import_files(
     sources = sources_for(paths, fmt)
     checkpoint_path = paths[0].with_name(paths[0].name + ".checkpoint.json")
     reject_path = rejects or paths[0].with_name(paths[0].name + ".rejects.jsonl")
-    done = _start(table, checkpoint_path, reject_path, resume)
+    identities = {str(source.path): identity(source.path) for source in sources}
+    done = _start(table, checkpoint_path, reject_path, resume, identities)
     total = validate_sources(sources, keys, types, table, done)
     if on_total:
         on_total(sum(source.todo for source in sources))
-    saver = _Checkpoint(checkpoint_path, table, done)
+    saver = _Checkpoint(checkpoint_path, table, done, identities)
     checkpoint.save(checkpoint_path, saver.state, durable=True)
     reject_file = RejectFile(reject_path, keep=resume)
     writer = BulkWriter(

@@ -147,13 +147,22 @@ def rebuild(
     deadline = time.monotonic() + timeout
     hold = holding_name(new.name)
     live = _old_table(client, new.name, runner, deadline)
-    if _old_table(client, hold, runner, deadline) is None:
+    held = _old_table(client, hold, runner, deadline)
+    if held is None:
         if live is None or change.live is None:
             raise DynaformError(f"{new.name}: nothing to rebuild (no table, no holding table)")
         report(f"{new.name}: create the holding table {hold}")
         _create_holding(client, change.live, hold, runner, deadline)
+    elif _restored(client, hold):
+        report(f"{new.name}: every item was already verified back; delete {hold}")
+        client.delete_table(TableName=hold)
+        runner.wait_gone(hold, deadline)
+        return
     else:
         report(f"{new.name}: resuming an interrupted rebuild ({hold} exists)")
+        _check_holding(new.name, live, held, new)
+        if live is not None and _is_declared_shape(live, new):
+            _check_copy_back_unfinished(wire, new.name, hold)
     if live is not None and not _is_declared_shape(live, new):
         report(f"{new.name}: copy every item into {hold}, verify, delete the old table")
         _hold_everything(wire, client, new.name, hold, rejects)
@@ -167,6 +176,50 @@ def rebuild(
                 runner.wait_ready(step.table, deadline)
     _copy_back(wire, client, new, hold, rejects, report)
     runner.wait_gone(hold, deadline)
+
+
+RESTORED = "dynaform_rebuild_restored"  # TTL attribute no item has: the holding table's mark
+
+
+def _restored(client: Any, hold: str) -> bool:
+    """Whether the copy back into the declared table was verified (the mark is set)."""
+    described = client.describe_time_to_live(TableName=hold).get("TimeToLiveDescription", {})
+    return bool(described.get("AttributeName") == RESTORED)
+
+
+def _key_schema(raw: dict[str, Any]) -> list[tuple[str, str, str]]:
+    types = {a["AttributeName"]: a["AttributeType"] for a in raw.get("AttributeDefinitions", [])}
+    return [
+        (k["AttributeName"], k["KeyType"], types.get(k["AttributeName"], ""))
+        for k in raw["KeySchema"]
+    ]
+
+
+def _check_holding(
+    name: str, live: dict[str, Any] | None, held: dict[str, Any], new: TableSpec
+) -> None:
+    """A holding table this rebuild did not make (its keys are not the old table's, nor, once
+    the old table is gone, different from the declared ones) is never copied anywhere."""
+    old_table = live is not None and not _is_declared_shape(live, new)
+    if old_table and live is not None and _key_schema(held) != _key_schema(live):
+        raise DynaformError(
+            f"{holding_name(name)} exists but its keys are not those of {name}: it was not made "
+            "by a rebuild of this table; nothing was changed",
+            hint="look at it, then delete or rename it and run `dynaform apply` again",
+        )
+
+
+def _check_copy_back_unfinished(wire: WireClient, name: str, hold: str) -> None:
+    """An interrupted copy back leaves the table with at most the held items; a table holding
+    more has been written to since, and the holding table is not copied over it."""
+    held, present = ops.count_items(wire, hold), ops.count_items(wire, name)
+    if present > held:
+        raise DynaformError(
+            f"{name} holds {present:,} item(s), more than the {held:,} in {hold}: this is not an "
+            "interrupted copy back, and copying it over the table could undo newer writes; "
+            "nothing was changed",
+            hint=f"compare the two tables, then delete {hold} (or import what it holds)",
+        )
 
 
 def _copy_back(
@@ -198,4 +251,9 @@ def _copy_back(
             hint=f"fix those items, import them, then delete {hold}",
         )
     report(f"{new.name}: {rebuilt} item(s) verified; delete {hold}")
+    # Durable mark, before the delete: a rebuild killed right here is finished by deleting the
+    # holding table, never by copying it over items the application may have written since.
+    client.update_time_to_live(
+        TableName=hold, TimeToLiveSpecification={"Enabled": True, "AttributeName": RESTORED}
+    )
     client.delete_table(TableName=hold)

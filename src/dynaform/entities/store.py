@@ -12,6 +12,7 @@ update, delete), batches, transactions; ``base`` holds what they share.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from dynaform.aws.client import dynamodb_client
@@ -44,3 +45,16 @@ class Store(Reads, Writes, Batches, Transactions):
         client = dynamodb_client(settings, endpoint_url)
         wire = WireClient(settings, endpoint_url, client=client)
         return cls(client, wire=wire, **kwargs)
+
+    @classmethod
+    def from_project(
+        cls, path: str | Path | None = None, env: str | None = None, **options: Any
+    ) -> Store:
+        """A store on the project file's environment: ``dynaform.yaml`` found as the CLI finds
+        it, ``env`` else ``$DYNAFORM_ENV`` else ``default_env``, physical names, endpoint and
+        credentials (the managed local engine started when the target is local), and the
+        cursor key from ``DYNAFORM_CURSOR_KEY``. Options: ``environ``, ``endpoint_url``,
+        ``region``, ``profile``, ``local``, ``cursor_key``, ``hide_expired``."""
+        from dynaform.entities.project import store_from_project
+
+        return store_from_project(path, env, **options)

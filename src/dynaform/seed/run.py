@@ -16,7 +16,7 @@ from dynaform.core.source import SourceError, parse
 from dynaform.data import ops
 from dynaform.data.bulk import scan_pages
 from dynaform.data.checks import item_problem
-from dynaform.data.codec import CodecError, Encoder
+from dynaform.data.codec import CodecError, Decoder, Encoder
 from dynaform.data.wire import WireClient
 from dynaform.errors import DynaformError
 from dynaform.seed.registry import Generator
@@ -24,6 +24,7 @@ from dynaform.seed.template import Context, TemplateError, render
 
 TAGS = frozenset({"S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"})
 Located = tuple[str, dict[str, Any]]  # (where it came from, wire item)
+Shape = Callable[[str, dict[str, Any]], dict[str, Any]]  # (where, plain item) -> wire item
 
 
 class SeedError(DynaformError):
@@ -98,8 +99,11 @@ def prepare(
     dynamodb_json: bool,
     keys: dict[str, str],
     context: Context,
+    shape: Shape | None = None,
 ) -> list[Located]:
-    """Templates rendered, values encoded, key types checked: every problem before any write."""
+    """Templates rendered, values encoded, key types checked: every problem before any write.
+    ``shape`` (from the API: the project's entities) turns a rendered item into the item its
+    entity writes, or refuses it naming ``where``."""
     encoder = Encoder(allow_float=True)
     prepared: list[Located] = []
     for number, (where, raw) in enumerate(entries, 1):
@@ -110,7 +114,10 @@ def prepare(
             )
         try:
             value = render(raw, context)
-            item = value if dynamodb_json else encoder.item(value)
+            if shape is not None:
+                item = shape(where, Decoder().item(value) if dynamodb_json else value)
+            else:
+                item = value if dynamodb_json else encoder.item(value)
         except (TemplateError, CodecError) as exc:
             raise SeedError(f"{where}: {exc}") from exc
         check(where, item, keys)
