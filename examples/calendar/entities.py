@@ -10,7 +10,11 @@
 
 Run it against the example's table (dynaform apply first):
 
-    python examples/calendar/entities.py --endpoint-url http://localhost:8000
+    python examples/calendar/entities.py              # default_env of its dynaform.yaml
+    python examples/calendar/entities.py -e staging   # another environment
+
+Store.from_project() reads the tables, endpoint and credentials from the dynaform.yaml
+beside this file (dev: the managed DynamoDB Local, started when down).
 
 Pagination cursors are signed with DYNAFORM_CURSOR_KEY (at least 32 random bytes); against
 localhost without it, the store uses a random key for the run and warns.
@@ -21,10 +25,10 @@ from __future__ import annotations
 import argparse
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Literal
 
 from dynaform.entities import Entity, NotFound, Store, TxPut
-from dynaform.settings import Flags, resolve_settings
 
 ISO = "%Y-%m-%dT%H:%M:%SZ"
 Role = Literal["owner", "writer", "reader"]
@@ -83,8 +87,10 @@ class CalendarEntry(Entity):
     entry_id: str
     kind: Literal["multi_day", "all_day", "timed", "task"]
     title: str
+    description: str = ""
     start: datetime
     end: datetime | None = None
+    all_day: bool = False
     due: datetime | None = None
     done: bool = False
     recurrence_id: str | None = None
@@ -205,11 +211,12 @@ def demo(store: Store) -> dict[str, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--endpoint-url", default="http://localhost:8000")
-    parser.add_argument("--table", default="calendsync-dev-main")
+    parser.add_argument("-e", "--env", help="environment of dynaform.yaml (default: default_env)")
+    parser.add_argument("--endpoint-url", help="override the environment's endpoint")
     args = parser.parse_args()
-    settings = resolve_settings(Flags(endpoint_url=args.endpoint_url), {})
-    print(demo(Store.connect(settings, tables={"main": args.table})))
+    # Tables, endpoint and credentials come from the project file beside this module.
+    project_file = Path(__file__).with_name("dynaform.yaml")
+    print(demo(Store.from_project(project_file, args.env, endpoint_url=args.endpoint_url)))
 
 
 if __name__ == "__main__":

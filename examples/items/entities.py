@@ -2,7 +2,11 @@
 
 Run it against the example's table (dynaform apply first):
 
-    python examples/items/entities.py --endpoint-url http://localhost:8000
+    python examples/items/entities.py              # default_env of its dynaform.yaml
+    python examples/items/entities.py -e staging   # another environment
+
+Store.from_project() reads the tables, endpoint and credentials from the dynaform.yaml
+beside this file (dev: the managed DynamoDB Local, started when down).
 
 Pagination cursors are signed with DYNAFORM_CURSOR_KEY (at least 32 random bytes); against
 localhost without it, the store uses a random key for the run and warns.
@@ -13,10 +17,10 @@ from __future__ import annotations
 import argparse
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Literal
 
 from dynaform.entities import ConflictError, Entity, Page, Store, compare
-from dynaform.settings import Flags, resolve_settings
 
 
 class Item(Entity):
@@ -131,11 +135,12 @@ def demo(store: Store) -> dict[str, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--endpoint-url", default="http://localhost:8000")
-    parser.add_argument("--table", default="items-dev")
+    parser.add_argument("-e", "--env", help="environment of dynaform.yaml (default: default_env)")
+    parser.add_argument("--endpoint-url", help="override the environment's endpoint")
     args = parser.parse_args()
-    settings = resolve_settings(Flags(endpoint_url=args.endpoint_url), {})
-    print(demo(Store.connect(settings, tables={"items": args.table})))
+    # Tables, endpoint and credentials come from the project file beside this module.
+    project_file = Path(__file__).with_name("dynaform.yaml")
+    print(demo(Store.from_project(project_file, args.env, endpoint_url=args.endpoint_url)))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,11 @@
 """VishMaker's tables (seed 002) with dynaform.entities: project -> user flows -> high-level
 requirements -> low-level requirements -> test cases, and the waitlist.
 
-    python examples/vishmaker/entities.py --endpoint-url http://localhost:8000
+    python examples/vishmaker/entities.py              # default_env of its dynaform.yaml
+    python examples/vishmaker/entities.py -e staging   # another environment
+
+Store.from_project() reads the tables, endpoint and credentials from the dynaform.yaml
+beside this file (dev: the managed DynamoDB Local, started when down).
 
 Pagination cursors are signed with DYNAFORM_CURSOR_KEY (at least 32 random bytes); against
 localhost without it, the store uses a random key for the run and warns.
@@ -12,10 +16,10 @@ from __future__ import annotations
 import argparse
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Literal
 
 from dynaform.entities import AlreadyExists, Entity, Store
-from dynaform.settings import Flags, resolve_settings
 
 
 class Project(Entity):
@@ -165,22 +169,12 @@ def demo(store: Store) -> dict[str, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--endpoint-url", default="http://localhost:8000")
-    parser.add_argument("--prefix", default="dev-vishmaker-")
+    parser.add_argument("-e", "--env", help="environment of dynaform.yaml (default: default_env)")
+    parser.add_argument("--endpoint-url", help="override the environment's endpoint")
     args = parser.parse_args()
-    settings = resolve_settings(Flags(endpoint_url=args.endpoint_url), {})
-    tables = {
-        t: args.prefix + t
-        for t in (
-            "projects",
-            "user-flows",
-            "high-level-requirements",
-            "low-level-requirements",
-            "test-cases",
-            "waitlist",
-        )
-    }
-    print(demo(Store.connect(settings, tables=tables)))
+    # Tables, endpoint and credentials come from the project file beside this module.
+    project_file = Path(__file__).with_name("dynaform.yaml")
+    print(demo(Store.from_project(project_file, args.env, endpoint_url=args.endpoint_url)))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from dynaform.core.load import Project
+from dynaform.core.model import TableSpec
 from dynaform.errors import ConfigError, UsageError
 
 FORMATS = ("dotenv", "json", "shell", "python", "typescript")
@@ -63,7 +64,7 @@ def app_config(project: Project, env: str, prefix: str = "") -> AppConfig:
     overrides: Mapping[str, str] = project.raw.env_vars
     specs = project.resolve(env)
     known = {s.logical_name for s in specs}
-    known |= {f"{s.logical_name}/{i.name}" for s in specs for i in (*s.gsis, *s.lsis)}
+    known |= {f"{s.logical_name}/{index}" for s in specs for index in _index_names(s)}
     for key, value in overrides.items():
         if key not in known:
             raise ConfigError(
@@ -81,13 +82,16 @@ def app_config(project: Project, env: str, prefix: str = "") -> AppConfig:
         logical = spec.logical_name
         name = overrides.get(logical) or derived_name(logical, prefix=prefix)
         variables.append(AppVariable(name, spec.name, logical))
-        indexes = sorted(i.name for i in (*spec.gsis, *spec.lsis))
-        for index in indexes:
+        for index in _index_names(spec):
             key = f"{logical}/{index}"
             var = overrides.get(key) or derived_name(logical, index, prefix)
             variables.append(AppVariable(var, index, logical, index))
     _refuse_clashes(variables)
     return AppConfig(project.name, env, tuple(variables))
+
+
+def _index_names(spec: TableSpec) -> list[str]:
+    return sorted([g.name for g in spec.gsis] + [lsi.name for lsi in spec.lsis])
 
 
 def _refuse_clashes(variables: list[AppVariable]) -> None:
