@@ -88,11 +88,15 @@ def _entity_row(cls: type[Entity]) -> str:
 
 def _access_paths(cls: type[Entity]) -> list[str]:
     b = cls.binding()
-    paths = [f"{cls.__name__} by `{b.pk.text}`" + (f", sorted by `{b.sk.text}`" if b.sk else "")]
+    name = cls.__name__
+    if b.sk is not None and not b.sk.fields:
+        paths = [f"{name}: one item per `{b.pk.text}` (sort key `{b.sk.text}`)"]
+    else:
+        paths = [f"{name}s by `{b.pk.text}`" + (f", sorted by `{b.sk.text}`" if b.sk else "")]
     for index in b.indexes.values():
         sort = f", sorted by `{index.sk.text}`" if index.sk else ""
-        paths.append(
-            f"{cls.__name__} on index `{index.name}`: `{index.pk_attribute}` = "
-            f"`{index.pk.text}`{sort} (items lacking a field stay out: sparse)"
-        )
+        fields = {*index.pk.fields, *(index.sk.fields if index.sk else ())}
+        optional = sorted(f for f in fields if not cls.model_fields[f].is_required())
+        sparse = f" (sparse: only items with {', '.join(optional)})" if optional else ""
+        paths.append(f"{name}s on index `{index.name}` by `{index.pk.text}`{sort}{sparse}")
     return paths

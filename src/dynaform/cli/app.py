@@ -10,6 +10,7 @@ import typer
 
 from dynaform import __version__
 from dynaform.cli import adopt as adopt_cli
+from dynaform.cli import appconfig as appconfig_cli
 from dynaform.cli import data as data_cli
 from dynaform.cli import documents as documents_cli
 from dynaform.cli import items as items_cli  # noqa: F401 - registers data get/query/scan/put/delete
@@ -45,6 +46,7 @@ app.command("export")(adopt_cli.export)
 app.command("import")(adopt_cli.import_)
 app.command("docs")(documents_cli.docs)
 app.command("iam-policy")(documents_cli.iam_policy_command)
+app.command("env-vars")(appconfig_cli.env_vars)
 app.command("seed", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
     seed_cli.seed
 )

@@ -21,12 +21,13 @@ def docs(
 
     Example: dynaform docs --out docs/dynamodb.md
     """
+    from dynaform.api.appconfig import entities_document
     from dynaform.core.documents import design_document
 
     app = state(ctx)
     project = app.project()
     envs = [app.env(project)] if app.env_flag else project.environment_names
-    text = design_document(project, envs)
+    text = design_document(project, envs) + entities_document(project)
     if out_file is None:
         out.file.write(text)
         return
