@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import traceback
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 
@@ -21,7 +22,7 @@ from dynaform.cli import status as status_cli
 from dynaform.cli import tables as tables_cli
 from dynaform.cli.argv import hoist_global_options
 from dynaform.cli.context import AppState
-from dynaform.cli.output import print_error
+from dynaform.cli.output import print_error, print_json
 from dynaform.errors import DynaformError
 from dynaform.settings import Flags
 
@@ -97,23 +98,38 @@ def root(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: never a traceback unless -v."""
+    """Console entry point: never a traceback unless -v; with --json, every error is also a
+    JSON object on stdout ({"error", "hint", "exit"}) so scripts see it."""
     command = typer.main.get_command(app)
     args = hoist_global_options(command, sys.argv[1:] if argv is None else argv)
     verbose = "-v" in args or "--verbose" in args
+    as_json = "--json" in args
     try:
-        # standalone mode: click/typer print usage errors (exit 2) and handle Ctrl-C themselves
-        command.main(args=args, prog_name="dynaform", standalone_mode=True)
+        code = command.main(args=args, prog_name="dynaform", standalone_mode=False)
     except DynaformError as exc:
         if verbose:
             traceback.print_exc()
-        print_error(exc)
-        sys.exit(exc.exit_code)
+        _fail(exc, as_json)
+    except typer.TyperException as exc:  # usage errors (click's, bundled by typer): exit 2
+        exc.show()  # type: ignore[attr-defined]
+        _fail(DynaformError(exc.format_message(), hint=""), as_json, exc.exit_code, shown=True)
+    except typer.Abort:
+        _fail(DynaformError("aborted; nothing more was done", hint=""), as_json, 1)
     except Exception as exc:  # a bug or an error we do not translate yet: still one sentence
         if verbose:
             traceback.print_exc()
         from dynaform.api import translate
 
-        error = translate(exc)
+        _fail(translate(exc), as_json)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(
+    error: DynaformError, as_json: bool, code: int | None = None, *, shown: bool = False
+) -> NoReturn:
+    exit_code = error.exit_code if code is None else code
+    if not shown:
         print_error(error)
-        sys.exit(error.exit_code)
+    if as_json:
+        print_json({"error": error.message, "hint": error.hint, "exit": exit_code})
+    sys.exit(exit_code)
