@@ -92,6 +92,15 @@ def validate_endpoint_url(url: str, origin: str) -> str:
             f"endpoint URL {url!r} (from {origin}) is not an http(s) URL",
             hint="write it like http://localhost:8000 or https://dynamodb.eu-west-1.amazonaws.com",
         )
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if port is not None and not 1 <= port <= 65535:
+        raise UsageError(
+            f"endpoint URL {url!r} (from {origin}) has no valid port",
+            hint="a port is a number from 1 to 65535, like http://localhost:8000",
+        )
     return url.rstrip("/")
 
 

@@ -79,9 +79,16 @@ def clear_items(table: DataTable, **options: Any) -> Any:
         return ops.clear_table(table.wire(), table.name, **options)
 
 
-def load_transform(spec: str) -> Any:
+def load_transform(spec: str, project_dir: Path | None = None) -> Any:
+    """``module:function``; the project folder is on the import path, as for generators and
+    migrations, so `--transform scrub:run` finds scrub.py next to dynaform.yaml."""
+    import sys
+
     from dynaform.data import ops
 
+    folder = str((project_dir or Path.cwd()).resolve())
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
     return ops.load_transform(spec)
 
 

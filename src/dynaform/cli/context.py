@@ -127,8 +127,9 @@ def default_port() -> int:
     if not raw:
         return DEFAULT_PORT
     if not raw.isdigit() or not 0 < int(raw) < 65536:
-        raise ConfigError(
-            f"DYNAFORM_LOCAL_PORT={raw!r} is not a port number", hint="use a number like 8000"
+        raise UsageError(
+            f"DYNAFORM_LOCAL_PORT={raw!r} is not a port number",
+            hint="use a number from 1 to 65535, like 8000",
         )
     return int(raw)
 

@@ -30,6 +30,7 @@ from rich.progress import (
 
 from dynaform.cli.context import AppState, confirm, confirm_protected, state
 from dynaform.cli.output import err, human_bytes, out, print_json
+from dynaform.cli.stdio import export_destination, import_sources, is_stdio
 from dynaform.errors import DynaformError, UsageError
 
 if TYPE_CHECKING:
@@ -169,16 +170,18 @@ def export(
     from dynaform import api
 
     app_state = state(ctx)
-    _check_export_target(app_state, out_path, resume, force)
+    if not is_stdio(out_path):
+        _check_export_target(app_state, out_path, resume, force)
     source = _target(app_state, table)
     total = api.data.approximate_count(source)
     with (
         _bar(f"export {source.name}", total, app_state.json) as bar,
         _interruptible(f"export of {source.name}", bar),
+        export_destination(out_path, fmt, gz) as destination,
     ):
         result = api.data.export_items(
             source,
-            out_path,
+            destination,
             fmt=_format(fmt) or "ddb-json",
             segments=segments,
             gz=gz,
@@ -192,6 +195,9 @@ def export(
 
 def _print_export(app_state: AppState, source: DataTable, result: Any, out_path: Path) -> None:
     retries = source.wire().retries
+    if is_stdio(out_path):  # stdout carried the items: the summary goes to stderr
+        err.print(f"exported {result.items:,} item(s) from {source.name} to standard output")
+        return
     if app_state.json:
         print_json(
             {
@@ -267,13 +273,16 @@ def import_(
     app_state = state(ctx)
     target = _target(app_state, table)
     _guard(target, "import into it", force, typed)
+    if rejects is None and any(is_stdio(p) for p in paths):
+        rejects = Path("stdin.rejects.jsonl")
     with (
         _bar(f"import {target.name}", None, app_state.json) as bar,
         _interruptible(f"import into {target.name}", bar),
+        import_sources(paths, fmt, resume) as sources,
     ):
         result = api.data.import_items(
             target,
-            paths,
+            sources,
             fmt=_format(fmt),
             types=api.data.parse_type_map(types),
             resume=resume,
@@ -348,7 +357,7 @@ def copy(
         raise UsageError("source and target are the same table")
     _guard(into, "copy into it", force, typed)
     err.print(f"copy {origin.name} ({origin.target}) → {into.name} ({into.target})", markup=False)
-    function = api.data.load_transform(transform) if transform else None
+    function = api.data.load_transform(transform, app_state.project_dir) if transform else None
     label = f"copy {origin.name} → {into.name}"
     with (
         _bar(label, api.data.approximate_count(origin), app_state.json) as bar,

@@ -11,11 +11,17 @@ from dynaform.cli.context import state
 from dynaform.cli.output import human_bytes, out, print_json
 
 
-def status(ctx: typer.Context) -> None:
+def status(
+    ctx: typer.Context,
+    detailed_exitcode: bool = typer.Option(
+        False, "--detailed-exitcode", help="Exit 2 when a declared table is missing or drifted."
+    ),
+) -> None:
     """Check the connection and list tables with status, item count and size.
 
     Works with or without a project file. Exits 1 with one sentence when the endpoint cannot
-    be reached or refuses the credentials.
+    be reached or refuses the credentials; with --detailed-exitcode, 0 when every declared
+    table is in sync, 2 when one is missing or drifted.
 
     Example: dynaform --endpoint-url http://localhost:8000 status
     """
@@ -37,7 +43,14 @@ def status(ctx: typer.Context) -> None:
                 "project": declared,
             }
         )
-        return
+    else:
+        _print_human(binding, seen, endpoint, declared)
+    drifted = declared is not None and any(s != "in sync" for s in declared["tables"].values())
+    if detailed_exitcode and drifted:
+        raise typer.Exit(2)
+
+
+def _print_human(binding: Any, seen: Any, endpoint: str | None, declared: Any) -> None:
     described = binding.settings.describe()
     if endpoint:
         described["endpoint"] = endpoint

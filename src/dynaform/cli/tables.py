@@ -110,6 +110,9 @@ def apply(
     prune: bool = typer.Option(False, "--prune", help="Delete tables no longer declared."),
     table: list[str] = typer.Option([], "--table", "-t", help="Only these tables (repeatable)."),
     typed: str | None = typer.Option(None, "--confirm", help=CONFIRM_HELP),
+    no_deletes: bool = typer.Option(
+        False, "--no-deletes", help="Refuse a plan that deletes a table or an index (for CI)."
+    ),
 ) -> None:
     """Make the live tables match the project file, in the order DynamoDB allows.
 
@@ -136,6 +139,8 @@ def apply(
             print_json({"applied": 0, "changes": 0})
         return
     api.tables.refuse_blocked(result, allow_rebuild)
+    if no_deletes:
+        _refuse_deletes(result)
     _announce_rebuilds(result)
     _confirm_apply(app, binding, result, yes, typed)
     began = time.monotonic()
@@ -170,6 +175,23 @@ def _run(binding: Binding, result: Plan, seconds: float, wait: bool, allow_rebui
                 markup=False,
             )
             raise typer.Exit(130) from None
+
+
+DELETING = {"delete_table", "delete_index", "rebuild_index", "rebuild_table", "resume_rebuild"}
+
+
+def _refuse_deletes(result: Plan) -> None:
+    found = [
+        f"{op.table}: {op.field or op.type}"
+        for c in result.changes
+        for op in c.ops
+        if op.type in DELETING
+    ]
+    if found:
+        raise UsageError(
+            f"--no-deletes: the plan deletes {'; '.join(found)}; nothing was changed",
+            hint="apply without --no-deletes after review, or change the file back",
+        )
 
 
 def _confirm_apply(

@@ -17,6 +17,7 @@ import csv
 import gzip
 import io
 import json
+import re
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -124,9 +125,22 @@ def parse_type_map(text: str | None) -> dict[str, str]:
     return types
 
 
+EXPECTED = {
+    "N": "a number like 42 or -1.5",
+    "BOOL": "true, false, 1 or 0",
+    "B": "base64",
+    "JSON": "a JSON value",
+}
+
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
 def _cell(value: str, kind: str, where: str) -> dict[str, Any]:
     try:
         if kind == "N":
+            if not _NUMBER.fullmatch(value.strip()):
+                raise ValueError("not a number")
             return {"N": _ENCODER.value(Decimal(value))["N"]}
         if kind == "BOOL":
             lowered = value.strip().lower()
@@ -139,7 +153,11 @@ def _cell(value: str, kind: str, where: str) -> dict[str, Any]:
         if kind == "JSON":
             return _ENCODER.value(json.loads(value, parse_float=Decimal))
     except (ValueError, ArithmeticError, CodecError) as exc:
-        raise FileFormatError(f"{where}: {exc}", hint="fix the cell or the --types map") from exc
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        raise FileFormatError(
+            f"{where}: {shown!r} is not {EXPECTED[kind]} (column typed {kind}: {exc})",
+            hint="fix the cell, or type the column otherwise with --types",
+        ) from exc
     return {"S": value}
 
 
