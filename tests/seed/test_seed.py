@@ -89,6 +89,16 @@ def project(tmp_path: Path, name: str, tables: str, extra: str = "") -> Path:
     return path
 
 
+def example_text(example: str) -> str:
+    """An example's dynaform.yaml, its `entities:` files named absolutely (the copy lives in
+    a temporary folder)."""
+    text = (ROOT / "examples" / example / "dynaform.yaml").read_text()
+    folder = (ROOT / "examples" / example).as_posix()
+    return text.replace("entities.py", f"{folder}/entities.py").replace(
+        "events.py", f"{folder}/events.py"
+    )
+
+
 def export(cli: Any, path: Path, table: str, out: Path) -> list[str]:
     assert cli("-f", str(path), "data", "export", table, "--out", str(out)).code == 0
     return sorted(
@@ -101,11 +111,7 @@ def test_calendar_seed_twice_with_clear_gives_identical_items(
 ) -> None:
     name = table_name("cal")
     path = tmp_path / "dynaform.yaml"
-    path.write_text(
-        (ROOT / "examples/calendar/dynaform.yaml")
-        .read_text()
-        .replace("project: calendsync", f"project: {name}")
-    )
+    path.write_text(example_text("calendar").replace("project: calendsync", f"project: {name}"))
     assert cli("-f", str(path), "apply", "--yes").code == 0
     args = [
         "-f",
@@ -140,9 +146,9 @@ def test_items_generator_reproduces_seed_003_report(
     path = tmp_path / "dynaform.yaml"
     name = table_name("it")
     path.write_text(
-        (ROOT / "examples/items/dynaform.yaml")
-        .read_text()
-        .replace('naming: "{table}-{env}"', f'naming: "{name}-{{table}}-{{env}}"')
+        example_text("items").replace(
+            'naming: "{table}-{env}"', f'naming: "{name}-{{table}}-{{env}}"'
+        )
     )
     assert cli("-f", str(path), "apply", "--yes").code == 0
     result = cli("-f", str(path), "seed", "-g", "items", "--clear", "--yes")
