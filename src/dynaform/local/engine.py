@@ -42,6 +42,7 @@ from dynaform.local.record import (
     remove_record,
     write_record,
 )
+from dynaform.local.registry import engine_on_port, register, unregister
 
 __all__ = [
     "DEFAULT_PORT",
@@ -127,9 +128,18 @@ def _tail(path: Path, lines: int = 6) -> str:
 
 
 def _port_taken(port: int) -> PortInUseError:
+    other = engine_on_port(port)
+    if other is not None:
+        return PortInUseError(
+            f"port {port} is used by dynaform's local engine for {other.project_dir}",
+            hint=f"use it (point at http://localhost:{port}), stop it with `dynaform local stop` "
+            f"in that folder, or pick another port: `dynaform local start --port N` (or "
+            "DYNAFORM_LOCAL_PORT=N for commands that start it)",
+        )
     return PortInUseError(
         f"port {port} is already in use by another program",
-        hint=f"pick another with `--port`, or find the program with `lsof -i :{port}`",
+        hint=f"pick another port: `dynaform local start --port N`, or DYNAFORM_LOCAL_PORT=N for "
+        f"commands that start the engine; find the program with `lsof -i :{port}`",
     )
 
 
@@ -208,6 +218,7 @@ def _launch(
         host=host,
     )
     write_record(state_dir, record)
+    register(state_dir, record)
     return record
 
 
@@ -271,6 +282,7 @@ def stop(state_dir: Path, *, timeout: float = STOP_TIMEOUT_S) -> EngineRecord | 
         return None
     _kill(record.pid, timeout)
     _wait_port_released(record)
+    unregister(state_dir, record)
     remove_record(state_dir)
     return record
 
