@@ -39,6 +39,7 @@ bench: setup
 	$(VENV)/python bench/run.py
 	$(VENV)/python bench/data_bench.py
 	$(VENV)/python bench/entities_bench.py
+	$(VENV)/python bench/agenda_bench.py
 
 clean:
 	-$(VENV)/dynaform local stop
