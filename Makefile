@@ -40,6 +40,7 @@ bench: setup
 	$(VENV)/python bench/data_bench.py
 	$(VENV)/python bench/entities_bench.py
 	$(VENV)/python bench/agenda_bench.py
+	$(VENV)/python bench/ui_bench.py
 
 clean:
 	-$(VENV)/dynaform local stop

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set-up for a fresh machine, idempotent: Python check, venv with dynaform and its dev extras,
-# Java check (installed with apt-get when run as root on Debian/Ubuntu), DynamoDB Local.
+# Java check (installed with apt-get when run as root on Debian/Ubuntu), chromium for the UI's
+# browser tests (likewise), DynamoDB Local.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,6 +32,20 @@ if ! java_ok; then
 fi
 if ! java_ok; then
   echo "error: DynamoDB Local needs Java 11 or newer; install it, e.g. 'sudo apt-get install -y openjdk-17-jre-headless'" >&2
+  exit 1
+fi
+
+# The web UI's browser tests drive Debian's chromium through Playwright (`executable_path`);
+# Playwright's own browser download is never used.
+chromium_ok() { command -v chromium >/dev/null || command -v chromium-browser >/dev/null; }
+if ! chromium_ok; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== installing chromium with apt-get (for the UI's browser tests)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+  fi
+fi
+if ! chromium_ok; then
+  echo "error: the UI's browser tests need chromium; install it, e.g. 'sudo apt-get install -y chromium'" >&2
   exit 1
 fi
 

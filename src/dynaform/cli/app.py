@@ -20,6 +20,7 @@ from dynaform.cli import migrate as migrate_cli
 from dynaform.cli import seed as seed_cli
 from dynaform.cli import status as status_cli
 from dynaform.cli import tables as tables_cli
+from dynaform.cli import ui as ui_cli
 from dynaform.cli.argv import hoist_global_options
 from dynaform.cli.context import AppState
 from dynaform.cli.output import print_error, print_json
@@ -47,6 +48,7 @@ app.command("export")(adopt_cli.export)
 app.command("import")(adopt_cli.import_)
 app.command("docs")(documents_cli.docs)
 app.command("iam-policy")(documents_cli.iam_policy_command)
+app.command("ui")(ui_cli.ui)
 app.command("env-vars")(appconfig_cli.env_vars)
 app.command("seed", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
     seed_cli.seed
