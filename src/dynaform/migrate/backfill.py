@@ -128,8 +128,7 @@ def _page_items(job: Job, items: list[dict[str, Any]], pool: ThreadPoolExecutor)
 
     def work(chunk: list[dict[str, Any]]) -> Tally:
         tally = Tally()
-        for item in chunk:
-            process(job.target, item, job.fill, tally)
+        process(job.target, chunk, job.fill, tally)
         return tally
 
     total = Tally()
@@ -180,6 +179,7 @@ def _work_segment(job: Job, segment: int, state: dict[str, Any], pool: ThreadPoo
             job, segment, last_key, tally
         ):
             job.lost.append(segment)  # taken over: whoever has it now goes on
+            job.heartbeat.remove(job.seg_key(segment))
             return
         if job.progress is not None:
             job.progress(len(items))
@@ -210,8 +210,8 @@ def _thread(job: Job, count: int, pool: ThreadPoolExecutor, join: bool) -> None:
             segment, state = found
             try:
                 _work_segment(job, segment, state, pool)
-            finally:
-                if job.stop.is_set() and job.heartbeat.holds(job.seg_key(segment)):
+            finally:  # stopped early (an error, a stop): the next run takes it at once
+                if job.heartbeat.holds(job.seg_key(segment)):
                     _release(job, segment)
     except BaseException as exc:
         job.errors.append(exc)

@@ -125,9 +125,12 @@ class Migration:
         *,
         version: str | None = "version",
         segments: int | None = None,
+        batch: int = 25,
     ) -> dict[str, int]:
         """Apply ``fill`` to every item of ``table``; returns the counts. ``version`` names the
-        attribute optimistic locking uses (None: compare every attribute read)."""
+        attribute optimistic locking uses (None: compare every attribute read). ``batch``
+        in-place writes go in one transaction (2 write units an item on AWS; 1: each write on
+        its own, 1 unit, more requests)."""
         number = self._count
         self._count += 1
         if self.join_backfill is not None and number < self.join_backfill:
@@ -137,7 +140,7 @@ class Migration:
         described = describe(wire, physical)
         keys, _types = key_schema(described)
         limiter = RateLimiter(self.options.rate) if self.options.rate else None
-        target = Target(wire, physical, keys, version, self.dry_run, limiter)
+        target = Target(wire, physical, keys, version, self.dry_run, limiter, max(1, batch))
         job = backfills.Job(
             control=self.control,
             heartbeat=self.heartbeat,  # type: ignore[arg-type] # None only in a dry run

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import traceback
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,6 +86,7 @@ class Target:
     version: str | None = "version"
     dry_run: bool = False
     limiter: RateLimiter | None = None
+    batch: int = 25  # in-place writes a transaction (1: each on its own, half the write units)
     encoder: Encoder = field(default_factory=Encoder)
     decoder: Decoder = field(default_factory=Decoder)
 
@@ -114,16 +116,61 @@ class Expression:
         return request
 
 
-def process(target: Target, item: WireItem, fill: Any, tally: Tally) -> None:
-    """Fill and write one item, re-reading and re-filling it on every conflict."""
-    tally.read += 1
-    for _attempt in range(MAX_ATTEMPTS):
+def process(target: Target, items: list[WireItem], fill: Any, tally: Tally) -> None:
+    """Fill and write a chunk of items. Items that change in place (or are deleted) are
+    written together in one transaction (one request, every write still conditional); when
+    it is refused, each of them is written on its own, re-read and re-filled on conflict."""
+    batch: list[tuple[WireItem, Any, tuple[str, dict[str, Any]]]] = []
+    for item in items:
+        tally.read += 1
         outputs = _fill(target, item, fill)
         if outputs is None:
             tally.unchanged += 1
-            return
-        if target.dry_run:
+        elif target.dry_run:
             _dry(target, item, outputs, tally)
+        else:
+            operations = _operations(target, item, outputs)
+            if len(operations) == 1 and target.batch > 1:
+                batch.append((item, outputs, operations[0]))
+            else:
+                _one(target, item, fill, tally, outputs)
+    for start in range(0, len(batch), target.batch):
+        _together(target, batch[start : start + target.batch], fill, tally)
+
+
+def _together(
+    target: Target,
+    batch: list[tuple[WireItem, Any, tuple[str, dict[str, Any]]]],
+    fill: Any,
+    tally: Tally,
+) -> None:
+    if len(batch) == 1:
+        item, outputs, _operation = batch[0]
+        _one(target, item, fill, tally, outputs)
+        return
+    requests = [{kind: request} for _item, _outputs, (kind, request) in batch]
+    if target.limiter is not None:
+        target.limiter.take(2 * sum(_units(r) for r in requests))  # transactions cost twice
+    try:
+        target.wire.call_patiently(
+            "TransactWriteItems",
+            {"TransactItems": requests, "ClientRequestToken": uuid.uuid4().hex},
+        )
+    except ClientError as exc:
+        if code_of(exc) not in ("TransactionCanceledException", "TransactionConflictException"):
+            raise
+        for item, outputs, _operation in batch:  # nothing was written: one by one
+            _one(target, item, fill, tally, outputs)
+        return
+    for item, outputs, _operation in batch:
+        _count(outputs, _key_of(target, item), target, tally)
+
+
+def _one(target: Target, item: WireItem, fill: Any, tally: Tally, outputs: Any) -> None:
+    """One item on its own: write, and on a conflict read it again and fill it again."""
+    for _attempt in range(MAX_ATTEMPTS):
+        if outputs is None:
+            tally.unchanged += 1
             return
         if _write(target, item, outputs, tally):
             return
@@ -133,6 +180,7 @@ def process(target: Target, item: WireItem, fill: Any, tally: Tally) -> None:
             tally.gone += 1
             return
         item = fresh
+        outputs = _fill(target, item, fill)
     raise DynaformError(
         f"the item {_key_text(target, item)} of {target.table} changed {MAX_ATTEMPTS} times "
         "while it was being migrated",
@@ -265,17 +313,26 @@ def _units(payload: Any) -> int:
     return max(1, math.ceil(len(orjson.dumps(payload)) / 1024))
 
 
-def _write(target: Target, old: WireItem, outputs: Any, tally: Tally) -> bool:
-    """Send the conditional write(s); False when the item changed since it was read."""
+def _operations(target: Target, old: WireItem, outputs: Any) -> list[tuple[str, dict[str, Any]]]:
+    """The conditional writes that turn ``old`` into ``outputs``."""
     key = _key_of(target, old)
     if outputs is DELETE:
-        operations = [("Delete", _delete(target, old))]
-    else:
-        stays = [o for o in outputs if _key_of(target, o) == key]
-        operations = [("Update", _update(target, old, o)) for o in stays[:1]]
-        operations += [("Put", _create(target, o)) for o in outputs if _key_of(target, o) != key]
-        if not stays:
-            operations.append(("Delete", _delete(target, old)))
+        return [("Delete", _delete(target, old))]
+    stays = [o for o in outputs if _key_of(target, o) == key]
+    if len(stays) > 1:
+        raise FillError(
+            _key_plain(target, old), target.table, "it returned two items with the same key"
+        )
+    operations = [("Update", _update(target, old, o)) for o in stays]
+    operations += [("Put", _create(target, o)) for o in outputs if _key_of(target, o) != key]
+    if not stays:
+        operations.append(("Delete", _delete(target, old)))
+    return operations
+
+
+def _write(target: Target, old: WireItem, outputs: Any, tally: Tally) -> bool:
+    """Send the conditional write(s); False when the item changed since it was read."""
+    operations = _operations(target, old, outputs)
     if target.limiter is not None:
         factor = 2 if len(operations) > 1 else 1  # transactions cost twice
         target.limiter.take(factor * sum(_units(r) for _, r in operations))
@@ -288,7 +345,7 @@ def _write(target: Target, old: WireItem, outputs: Any, tally: Tally) -> bool:
             target.wire.call_patiently("TransactWriteItems", {"TransactItems": items})
     except ClientError as exc:
         return _conflict(target, old, exc)
-    _count(outputs, key, target, tally)
+    _count(outputs, _key_of(target, old), target, tally)
     return True
 
 
