@@ -145,3 +145,21 @@ def test_a_second_folder_uses_the_running_engine_and_says_whose_it_is(tmp_path: 
         assert "dynaform local stop" in alone.stderr
     finally:
         run_process("local", "stop", cwd=second)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "where"),
+    [
+        ("bad.tf", 'resource "aws_dynamodb_table" "t" {\n  name = "x"\n  hash_key =\n', "bad.tf:"),
+        ("bad.yaml", "Resources:\n  T:\n    Properties: {TableName: x\n", "bad.yaml:"),
+    ],
+)
+def test_malformed_input_is_one_sentence_with_file_and_line(
+    tmp_path: Path, name: str, text: str, where: str
+) -> None:
+    (tmp_path / name).write_text(text)
+    result = run_process("import", name, "--out", "out", cwd=tmp_path)
+    assert result.code == 1
+    [line] = [text for text in result.stderr.splitlines() if text.startswith("error:")]
+    assert line.startswith(f"error: {where}") and "Traceback" not in result.stderr
+    assert len(result.stderr.splitlines()) <= 2  # the error and its hint, no parser dump

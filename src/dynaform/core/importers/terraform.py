@@ -116,7 +116,21 @@ def _parse(text: str | bytes, source: str) -> Any:
     except RecursionError:
         raise SourceFormatError(f"{source}: nested more than {MAX_DEPTH} levels deep") from None
     except Exception as exc:  # the parser raises lark errors of several kinds
-        raise SourceFormatError(f"{source}: not valid HCL ({exc})") from exc
+        raise SourceFormatError(_hcl_error(source, exc)) from exc
+
+
+def _hcl_error(source: str, exc: Exception) -> str:
+    """One sentence with the file and line, not the parser's multi-line list of tokens."""
+    line, column = getattr(exc, "line", None), getattr(exc, "column", None)
+    where = f"{source}:{line}" if isinstance(line, int) and line > 0 else source
+    token = getattr(exc, "token", None)
+    found = (
+        f"unexpected {str(token).strip()!r}"
+        if token is not None and str(token).strip()
+        else ("unexpected end of text" if token is not None else str(exc).splitlines()[0])
+    )
+    at = f" at column {column}" if isinstance(column, int) and column > 0 else ""
+    return f"{where}: not valid HCL: {found}{at}"
 
 
 def _header_lines(text: str) -> dict[tuple[str | int, ...], int]:
