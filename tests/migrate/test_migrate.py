@@ -5,6 +5,7 @@ table alone."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from tests.migrate.conftest import ADD_OWNER, Project, put_items, scan_all, table_names
@@ -152,6 +153,6 @@ def test_new_numbers_after_the_last_and_runs(df: Any, ddb: Any, project: Project
     made = df("--json", "migrate", "new", "Add a Status!")
     path = json.loads(made.stdout)["path"]
     assert path.endswith("0008_add_a_status.py")
-    text = open(path).read()
+    text = Path(path).read_text()
     assert "def up(m):" in text and "m.backfill(" in text
     compile(text, path, "exec")

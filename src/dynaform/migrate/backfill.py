@@ -51,6 +51,7 @@ class Job:
     errors: list[BaseException] = field(default_factory=list)
     lost: list[int] = field(default_factory=list)
     segments_total: int = 0  # as recorded in the backfill's plan
+    page: int = PAGE
 
     @property
     def pk(self) -> str:
@@ -161,7 +162,7 @@ def _checkpoint(job: Job, segment: int, last_key: Any, tally: Tally) -> bool:
 def _work_segment(job: Job, segment: int, state: dict[str, Any], pool: ThreadPoolExecutor) -> None:
     raw = state.get("last_key")
     last_key = orjson.loads(raw) if raw else None
-    request = ScanRequest(job.target.table, job.segments_total, limit=PAGE).for_segment(segment)
+    request = ScanRequest(job.target.table, job.segments_total, limit=job.page).for_segment(segment)
     while not job.stop.is_set():
         if job.abort():
             raise StoppedError(
@@ -249,7 +250,7 @@ def _dry_run(job: Job, count: int) -> Tally:
 
     total = Tally()
     with ThreadPoolExecutor(job.writers, thread_name_prefix="dynaform-fill") as pool:
-        for page in scan_pages(job.target.wire, job.target.table, count, limit=PAGE):
+        for page in scan_pages(job.target.wire, job.target.table, count, limit=job.page):
             total.add(_page_items(job, page.items, pool))
             if job.progress is not None:
                 job.progress(len(page.items))

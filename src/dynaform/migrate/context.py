@@ -126,11 +126,12 @@ class Migration:
         version: str | None = "version",
         segments: int | None = None,
         batch: int = 25,
+        page: int = backfills.PAGE,
     ) -> dict[str, int]:
         """Apply ``fill`` to every item of ``table``; returns the counts. ``version`` names the
         attribute optimistic locking uses (None: compare every attribute read). ``batch``
         in-place writes go in one transaction (2 write units an item on AWS; 1: each write on
-        its own, 1 unit, more requests)."""
+        its own, 1 unit, more requests). A checkpoint is saved every ``page`` items."""
         number = self._count
         self._count += 1
         if self.join_backfill is not None and number < self.join_backfill:
@@ -153,6 +154,7 @@ class Migration:
             writers=self.options.writers,
             who=self.environment.who,
             abort=self.abort,
+            page=max(1, page),
         )
         self.announce(f"{self.id}#{number}")
         try:

@@ -14,7 +14,7 @@ from dynaform.migrate.context import Environment, Joined, Migration, Options, Re
 from dynaform.migrate.control import ControlTable, Record, iso
 from dynaform.migrate.files import Loaded, MigrationFile
 from dynaform.migrate.lock import Heartbeat, Holder, Lock, lease_seconds
-from dynaform.migrate.writes import FillError, Tally
+from dynaform.migrate.writes import Tally
 
 
 class LockedError(DynaformError):
@@ -172,7 +172,7 @@ def _help(
     m = Migration(environment, loaded.file.id, options, heartbeat, control, reporter)
     m.join_backfill = int(number)
     try:
-        loaded.up(m)
+        _call_up(loaded, m)
     except Joined:
         pass
     finally:
@@ -191,6 +191,30 @@ def _accept(control: ControlTable, current: Any, options: Options, who: str) -> 
             Record(record.id, entry.file.checksum, "applied", who, iso(), iso()),
             action="accept-changed",
         )
+
+
+class MigrationError(DynaformError):
+    """The migration's own code raised."""
+
+    def __init__(self, message: str, trace: str) -> None:
+        super().__init__(
+            message,
+            hint="fix the migration and run `dynaform migrate up` again: it resumes where it "
+            "stopped",
+        )
+        self.trace = trace
+
+
+def _call_up(loaded: Loaded, m: Migration) -> None:
+    """``up(m)``; an exception of the migration's own is one error with its traceback."""
+    try:
+        loaded.up(m)
+    except (DynaformError, Joined):
+        raise
+    except Exception as exc:
+        raise MigrationError(
+            f"{loaded.file.id} failed: {type(exc).__name__}: {exc}", traceback.format_exc()
+        ) from exc
 
 
 def _requires(environment: Environment, loaded: Loaded) -> None:
@@ -226,9 +250,9 @@ def _run_one(
         description=loaded.description or (previous.description if previous else ""),
     )
     control.save_record(record)
-    reporter.message(
-        f"running {entry.id}" + (f": {record.description}" if record.description else "")
-    )
+    lock.publish(migration=entry.id)
+    about = f": {record.description}" if record.description else ""
+    reporter.message(f"running {entry.id}{about}")
     m = Migration(environment, entry.id, options, lock.heartbeat, control, reporter)
     m.abort = lock.lost
     checksum = entry.file.checksum
@@ -237,7 +261,7 @@ def _run_one(
     )
     began = time.monotonic()
     try:
-        loaded.up(m)
+        _call_up(loaded, m)
     except BaseException as exc:
         _finish(control, record, m, began, exc)
         raise
@@ -258,7 +282,7 @@ def _finish(
         record.state, record.error = "applied", ""
     else:
         record.state = "failed"
-        trace = exc.trace if isinstance(exc, FillError) else traceback.format_exc()
+        trace = getattr(exc, "trace", "") or traceback.format_exc()
         record.error = f"{exc}\n{trace}".strip()[:20000]
     control.save_record(record)
     control.add_history(record)
@@ -278,7 +302,7 @@ def _dry(
     )
     m = Migration(environment, entry.id, options, None, control, reporter)
     began = time.monotonic()
-    loaded.up(m)
+    _call_up(loaded, m)
     return Outcome(entry, None, m.tallies, time.monotonic() - began)
 
 
