@@ -36,14 +36,13 @@ STATE_COLOURS = {
 
 
 class _Reporter(Reporter):
-    """Messages on stderr, a progress bar (items/s, ETA) per backfill; quiet with --json."""
+    """Messages on stderr, a progress bar (items/s, ETA) per backfill (none with --json)."""
 
     def __init__(self, quiet: bool) -> None:
         self.quiet = quiet
 
-    def message(self, text: str) -> None:
-        if not self.quiet:
-            err.print(text, markup=False, highlight=False)
+    def message(self, text: str) -> None:  # stderr: --json output on stdout stays clean
+        err.print(text, markup=False, highlight=False)
 
     def bar(self, label: str, total: int | None) -> AbstractContextManager[Callable[[int], None]]:
         return self._bar(label, total)
