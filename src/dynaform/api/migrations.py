@@ -207,18 +207,24 @@ def new(binding: Binding, name: str) -> Path:
     return new_file(folder(binding), name)
 
 
-def pending_note(binding: Binding) -> str | None:
-    """One line for `apply` and `status` when migrations wait in this environment."""
+def pending_note(binding: Binding, *, always: bool = False) -> str | None:
+    """One line for `plan`, `apply` and `status` when the project has migrations: pending
+    ones (``always``: also when none is, naming the control table). Never fails a command."""
     from dynaform import migrate
 
-    if binding.project is None or binding.env is None or not migrate.discover(folder(binding)):
-        return None
     try:
+        if binding.project is None or binding.env is None:
+            return None
+        if not migrate.discover(folder(binding)):
+            return None
         current = status(binding)
     except DynaformError:
         return None
     waiting = current.pending
+    where = current.control_table + ("" if current.exists else ", created by the first run")
     if not waiting:
-        return None
+        return f"migrations: all applied in {binding.env} ({where})" if always else None
     ids = ", ".join(e.id for e in waiting[:3]) + (" …" if len(waiting) > 3 else "")
-    return f"{len(waiting)} migration(s) pending in {binding.env}: {ids} (dynaform migrate up)"
+    return (
+        f"migrations: {len(waiting)} pending in {binding.env}: {ids} ({where}; dynaform migrate up)"
+    )

@@ -53,6 +53,15 @@ class _Reporter(Reporter):
             yield bar.advance
 
 
+def note(binding: Binding, *, always: bool = False) -> None:
+    """For `plan`, `apply` and `status`: the environment's pending migrations, on stderr."""
+    from dynaform.api import migrations
+
+    line = migrations.pending_note(binding, always=always)
+    if line:
+        say(f"[yellow]{line}[/]" if "pending" in line else line)
+
+
 @app.command("new")
 def new(
     ctx: typer.Context, name: str = typer.Argument(..., help="What it does: add_owner.")

@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 
+from dynaform.cli import migrate as migrate_cli
 from dynaform.cli.context import state
 from dynaform.cli.output import human_bytes, out, print_json
 
@@ -45,6 +46,7 @@ def status(
         )
     else:
         _print_human(binding, seen, endpoint, declared)
+        migrate_cli.note(binding)
     drifted = declared is not None and any(s != "in sync" for s in declared["tables"].values())
     if detailed_exitcode and drifted:
         raise typer.Exit(2)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from dynaform.cli import migrate as migrate_cli
 from dynaform.cli.context import AppState, confirm, confirm_protected, state
 from dynaform.cli.output import err, human_bytes, out, print_json, say
 from dynaform.errors import UsageError
@@ -60,7 +61,7 @@ def plan(
     from dynaform.core.render import render
 
     app = state(ctx)
-    _, result = _plan(app, prune, table)
+    binding, result = _plan(app, prune, table)
     if out_file is not None:
         out_file.write_text(json.dumps(to_json(result), indent=2) + "\n")
         say(f"saved the plan to {out_file}")
@@ -68,6 +69,7 @@ def plan(
         print_json(to_json(result))
     else:
         out.print(render(result), markup=True, highlight=False)
+    migrate_cli.note(binding, always=True)
     if detailed_exitcode and result.has_changes:
         raise typer.Exit(2)
 
@@ -137,6 +139,7 @@ def apply(
     if not result.has_changes:
         if app.json:
             print_json({"applied": 0, "changes": 0})
+        migrate_cli.note(binding)
         return
     api.tables.refuse_blocked(result, allow_rebuild)
     if no_deletes:
@@ -146,6 +149,7 @@ def apply(
     began = time.monotonic()
     applied = _run(binding, result, seconds, not no_wait, allow_rebuild)
     _applied(app, binding, applied, time.monotonic() - began, prune, table)
+    migrate_cli.note(binding)
 
 
 def _run(binding: Binding, result: Plan, seconds: float, wait: bool, allow_rebuild: bool) -> Any:
