@@ -12,19 +12,18 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import BrowserContext, Page, sync_playwright
+from playwright.sync_api import BrowserContext, Page
 
 from dynaform import api
-from dynaform.api import items
+from dynaform.api import data, items
 from dynaform.settings import Flags
 from tests.ui.harness import (
     BIG,
     CALENDAR_ID,
-    CHROMIUM_ARGS,
     ROOT,
     Served,
     calendar_project,
-    chromium_path,
+    chromium,
     serve_ui,
 )
 
@@ -44,19 +43,8 @@ def site(ddb_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 @pytest.fixture(scope="module")
 def browser(site: Any) -> Iterator[BrowserContext]:
-    with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
-        context = playwright.chromium.launch_persistent_context(
-            profile,  # a new, empty user-data-dir
-            executable_path=chromium_path(),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 900},
-            accept_downloads=True,
-        )
-        try:
-            yield context
-        finally:
-            context.close()
+    with chromium() as context:
+        yield context
 
 
 @pytest.fixture(scope="module")
@@ -194,3 +182,103 @@ def column(page: Page, name: str) -> list[str]:
 def expect_text(page: Page, selector: str, text: str) -> None:
     page.wait_for_selector(selector)
     assert text in page.inner_text(selector)
+
+
+ENTRY_FIELDS = [
+    "calendar_id",
+    "entry_id",
+    "kind",
+    "title",
+    "description",
+    "start",
+    "end",
+    "all_day",
+    "due",
+    "done",
+    "recurrence_id",
+    "version",
+]
+
+
+def test_declared_entities_give_the_types_their_fields_and_groups(page: Page, site: Any) -> None:
+    page.goto(f"{site[0].base}/t/{site[1]}?env=dev&size=50")
+    declared = page.locator(".types a.chip.declared")
+    types = declared.evaluate_all("cs => cs.map(c => c.dataset.type)")
+    # from the project's entities: (entities.py, then events.py), on the page or not
+    assert types[:4] == ["user", "calendar", "membership", "entry"]
+    assert {"account", "event", "master"} <= set(types) and "counter" not in types
+    assert "PK = USER#{user_id}" in (declared.first.get_attribute("title") or "")
+    page.click(".types a.chip[data-type='entry']")
+    page.wait_for_selector(".chip.on[data-type='entry']")
+    headers = [h.strip() for h in page.locator("#items thead th").all_inner_texts()]
+    assert headers[headers.index("PK") :][: 2 + len(ENTRY_FIELDS)] == ["PK", "SK", *ENTRY_FIELDS]
+    assert set(column(page, "_type")) == {"entry"}
+    page.goto(f"{site[0].base}/t/{site[1]}?env=dev&size=200")
+    page.check("#group")
+    page.click("#run")
+    page.wait_for_selector("#items tr.group")
+    page.screenshot(path=str(DOCS / "ui-entities.png"))
+    at = [h.strip() for h in page.locator("#items thead th").all_inner_texts()].index("_type")
+    groups = page.eval_on_selector_all(
+        "#items tbody tr",
+        """(rows, at) => { let group = null; const seen = [];
+          for (const row of rows) {
+            if (row.classList.contains('group')) { group = row.dataset.type; continue; }
+            seen.push([group, row.children[at].innerText.trim()]);
+          }
+          return seen; }""",
+        at,
+    )
+    assert len(groups) > 60 and all(group == kind for group, kind in groups)
+    order = list(dict.fromkeys(group for group, _ in groups))
+    assert order[:2] == ["user", "calendar"] and order[-1] == "counter"  # undeclared last
+
+
+def test_import_a_file_with_progress_and_rejects(page: Page, site: Any, tmp_path: Path) -> None:
+    handle = table_handle(site)
+    lines = [{"Item": {"PK": {"S": "IMP#1"}, "SK": {"S": f"{n:03}"}}} for n in range(40)]
+    lines[7]["Item"]["n"] = {"N": "1E+200"}  # out of DynamoDB's range: a reject
+    upload = tmp_path / "items.ddb.jsonl"
+    upload.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    done = import_through_the_page(page, site, upload)
+    assert "imported 39 item(s), 1 rejected" in done
+    rejects = page.inner_text("#rejects")
+    assert "items.ddb.jsonl:8" in rejects and "1E+200" in rejects
+    page.screenshot(path=str(DOCS / "ui-import.png"))
+    stored = items.query(handle, items.Query("IMP#1")).items
+    assert [i["SK"]["S"] for i in stored] == [f"{n:03}" for n in range(40) if n != 7]
+    sheet = tmp_path / "counts.csv"
+    sheet.write_text(f'PK,SK,n,tags\nIMP#2,a,{BIG},"[1, 2]"\nIMP#2,b,-0.5,\n')
+    page.goto(f"{site[0].base}/t/{site[1]}/import?env=dev")
+    page.fill("#import-types", "n=N,tags=JSON")
+    assert "imported 2 item(s), 0 rejected" in import_through_the_page(page, site, sheet)
+    row = items.get_item(handle, {"PK": {"S": "IMP#2"}, "SK": {"S": "a"}})
+    assert row is not None and row["n"] == {"N": BIG}
+    assert row["tags"] == {"L": [{"N": "1"}, {"N": "2"}]}
+
+
+def import_through_the_page(page: Page, site: Any, upload: Path) -> str:
+    if "/import" not in page.url:
+        page.goto(f"{site[0].base}/t/{site[1]}?env=dev")
+        page.click("#import")
+    page.set_input_files("#import-file", str(upload))
+    page.click("#import-run")
+    page.wait_for_selector("#import-status")
+    page.wait_for_selector("#import-done")  # the status is polled until the job ends
+    assert page.locator("#import-status[hx-get]").count() == 0  # polling stopped
+    return page.inner_text("#import-status")
+
+
+def test_csv_export_is_the_data_planes(page: Page, site: Any, tmp_path: Path) -> None:
+    _, table, endpoint = site
+    page.goto(f"{site[0].base}/t/{site[1]}?env=dev&size=10")
+    with page.expect_download() as download:
+        page.click("#export-csv")
+    exported = Path(download.value.path()).read_bytes()
+    binding = api.bind(None, None, Flags(endpoint_url=endpoint), {})
+    reference = tmp_path / "reference.csv"
+    data.export_items(data.data_table(binding, table), reference, fmt="csv")
+    assert exported == reference.read_bytes()  # every item, not the page of 10
+    header, *rows = exported.decode().splitlines()
+    assert header.startswith("PK,SK,") and {"n", "role", "email"} <= set(header.split(","))
+    assert len(rows) > 60 and any(BIG in r for r in rows)

@@ -18,6 +18,7 @@ from dynaform.errors import UsageError
 
 if TYPE_CHECKING:
     from dynaform.api.items import ItemTable, Page
+    from dynaform.api.ui_support import EntityLayout
     from dynaform.ui.security import Signer
 
 PAGE_SIZES = (10, 25, 50, 100, 200)
@@ -55,6 +56,7 @@ class View:
     desc: bool = False
     sort: str = ""
     cursor: str = ""
+    group: bool = False
 
     @classmethod
     def from_query(cls, table: str, env: str | None, args: Mapping[str, str]) -> View:
@@ -75,6 +77,7 @@ class View:
             desc=args.get("desc") in ("1", "on", "true"),
             sort=args.get("sort", ""),
             cursor=args.get("cursor", ""),
+            group=args.get("group") in ("1", "on", "true"),
         )
 
     def params(self, **changes: Any) -> str:
@@ -94,12 +97,13 @@ class View:
             "desc": "1" if view.desc else "",
             "sort": view.sort,
             "cursor": view.cursor,
+            "group": "1" if view.group else "",
         }
         return urlencode({k: v for k, v in pairs.items() if v})
 
     def context(self) -> str:
         """What a cursor is bound to: the table and the query, not the page or its sorting."""
-        return self.params(cursor="", sort="", size=self.size)
+        return self.params(cursor="", sort="", size=self.size, group=False)
 
     def sort_condition(self) -> SortCondition | None:
         if not self.v1 and self.op != "between":
@@ -127,6 +131,7 @@ class Rows:
     scanned: int
     types: dict[str, int] = field(default_factory=dict)
     mode: str = "scan"
+    layouts: dict[str, EntityLayout] = field(default_factory=dict)  # declared, by _type
 
 
 def read(table: ItemTable, view: View, start: Any = None) -> Page:
@@ -141,8 +146,14 @@ def read(table: ItemTable, view: View, start: Any = None) -> Page:
     return items.scan(table, view.full_filter(), view.size, start)
 
 
-def page(table: ItemTable, view: View, signer: Signer) -> Rows:
+def page(
+    table: ItemTable, view: View, signer: Signer, layouts: list[EntityLayout] | None = None
+) -> Rows:
+    """One page of the view. With declared entities: the chips are the declared types, a
+    type's page shows its fields as columns, and ``group`` orders the page by type."""
     from dynaform.api.items import plain
+
+    declared = {layout.type_name: layout for layout in layouts or []}
 
     history: list[Any] = signer.open(view.cursor, view.context()) if view.cursor else []
     result = read(table, view, history[-1] if history else None)
@@ -152,8 +163,12 @@ def page(table: ItemTable, view: View, signer: Signer) -> Rows:
         key_names += tuple(n for n in table.schema.of(view.index).names if n not in key_names)
     if view.sort:
         items = sorted(items, key=lambda i: _sort_key(i.get(view.sort)), reverse=view.desc)
-    names = columns(items, key_names)
+    elif view.group:
+        items = grouped(items, view.type_attr, list(declared))
+    names = _columns(items, key_names, declared.get(view.type))
     rows = [_row(table, item, names) for item in items]
+    if view.group and not view.sort:
+        _mark_groups(rows, items, view.type_attr)
     next_cursor = None
     if result.last_key is not None:
         next_cursor = signer.sign([*history, result.last_key][-MAX_HISTORY:], view.context())
@@ -168,9 +183,47 @@ def page(table: ItemTable, view: View, signer: Signer) -> Rows:
         prev_cursor,
         len(history) + 1,
         result.scanned,
-        entity_types(items, view.type_attr),
+        {name: 0 for name in declared} | entity_types(items, view.type_attr),
         "query" if view.pk else "scan",
+        declared,
     )
+
+
+def _columns(
+    items: list[dict[str, Any]], key_names: tuple[str, ...], layout: EntityLayout | None
+) -> list[str]:
+    """The union of the page's attributes, keys first; on a declared entity's page its
+    fields come next, in declaration order, also those no item of the page has."""
+    found = columns(items, key_names)
+    if layout is None:
+        return found
+    first = [*key_names, *(f for f in layout.fields if f not in key_names)]
+    return first + [name for name in found if name not in first]
+
+
+def grouped(items: list[dict[str, Any]], attribute: str, order: list[str]) -> list[dict[str, Any]]:
+    """The page ordered by entity type (declared types first, in declaration order, then the
+    others by name, then items without a type), each group in its own order."""
+
+    def rank(item: dict[str, Any]) -> tuple[int, int, str]:
+        value = item.get(attribute)
+        if not isinstance(value, str):
+            return (2, 0, "")
+        return (0, order.index(value), "") if value in order else (1, 0, value)
+
+    return sorted(items, key=rank)
+
+
+def _mark_groups(rows: list[dict[str, Any]], items: list[dict[str, Any]], attribute: str) -> None:
+    """Each row that starts a type's group carries the type (a header row in the table)."""
+    types = [v if isinstance(v := item.get(attribute), str) else "" for item in items]
+    previous: str | None = None
+    for row, value in zip(rows, types, strict=True):
+        if value != previous:
+            row["group"] = value or "(no type)"
+            row["group_type"] = value
+            row["group_size"] = types.count(value)
+        previous = value
 
 
 def _row(table: ItemTable, item: dict[str, Any], names: list[str]) -> dict[str, Any]:
@@ -214,20 +267,26 @@ def type_attribute(table: ItemTable) -> str:
     return TYPE_ATTRIBUTES[0]
 
 
-def export_lines(table: ItemTable, view: View, kind: str) -> Iterator[str]:
-    """Every item the view matches (not only the page), as DynamoDB JSON lines (what
-    ``dynaform data import`` reads) or plain JSON lines with exact numbers."""
-    from dynaform.api.items import plain
-
+def export_batches(table: ItemTable, view: View) -> Iterator[list[Any]]:
+    """Every item the view matches (not only the page), in pages of 500 (wire form)."""
     start = None
     whole = replace(view, size=500)
     while True:
         result = read(table, whole, start)
-        for item in result.items:
+        yield result.items
+        if result.last_key is None:
+            return
+        start = result.last_key
+
+
+def export_lines(table: ItemTable, view: View, kind: str) -> Iterator[str]:
+    """Every item the view matches, as DynamoDB JSON lines (what ``dynaform data import``
+    reads) or plain JSON lines with exact numbers."""
+    from dynaform.api.items import plain
+
+    for batch in export_batches(table, view):
+        for item in batch:
             if kind == "ddb-json":
                 yield json.dumps({"Item": item}, ensure_ascii=False) + "\n"
             else:
                 yield dumps(plain(item)) + "\n"
-        if result.last_key is None:
-            return
-        start = result.last_key

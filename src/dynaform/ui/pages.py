@@ -1,6 +1,7 @@
 """The UI's routes: home (environments and tables), a table's pages and query builder, one
-item (view, edit, create, delete), bulk delete and export. Handlers are plain functions run in
-Starlette's thread pool; every DynamoDB call goes through ``dynaform.api``."""
+item (view, edit, create, delete) and bulk delete; export and import are in ``transfer``.
+Handlers are plain functions run in Starlette's thread pool; every DynamoDB call goes through
+``dynaform.api``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from dynaform.core.item_json import dumps
 from dynaform.errors import DynaformError, UsageError
@@ -25,18 +26,18 @@ def _ui(request: Request) -> tuple[UiState, Jinja2Templates]:
     return request.app.state.ui, request.app.state.templates
 
 
-def _render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
     ui, templates = _ui(request)
     env = ui.env(request.query_params.get("env") or context.get("env"))
     base = {"envs": ui.environments, "env": env, "project": ui.project}
     return templates.TemplateResponse(request, name, base | context, status_code=status)
 
 
-def _error(request: Request, exc: DynaformError, status: int = 400) -> HTMLResponse:
+def error(request: Request, exc: DynaformError, status: int = 400) -> HTMLResponse:
     from dynaform.api.items import ItemConflictError
 
     status = 409 if isinstance(exc, ItemConflictError) else status
-    return _render(request, "error.html", status, message=exc.message, hint=exc.hint)
+    return render(request, "error.html", status, message=exc.message, hint=exc.hint)
 
 
 def home(request: Request) -> Response:
@@ -49,7 +50,7 @@ def home(request: Request) -> Response:
         live = {t.name: t for t in api.overview(binding).tables}
         states = api.project_status(binding)["tables"] if binding.project and env else {}
     except DynaformError as exc:
-        return _error(request, exc, 502)
+        return error(request, exc, 502)
     declared = []
     for spec in binding.specs:
         summary = live.get(spec.name)
@@ -65,10 +66,10 @@ def home(request: Request) -> Response:
         )
     names = {d["physical"] for d in declared}
     others = [t for n, t in sorted(live.items()) if n not in names]
-    return _render(request, "home.html", env=env, declared=declared, others=others)
+    return render(request, "home.html", env=env, declared=declared, others=others)
 
 
-def _table(request: Request) -> tuple[UiState, str | None, ItemTable]:
+def table_of(request: Request) -> tuple[UiState, str | None, ItemTable]:
     ui, _ = _ui(request)
     env = ui.env(request.query_params.get("env"))
     return ui, env, ui.table(env, request.path_params["name"])
@@ -76,16 +77,19 @@ def _table(request: Request) -> tuple[UiState, str | None, ItemTable]:
 
 def table_page(request: Request) -> Response:
     try:
-        ui, env, table = _table(request)
+        ui, env, table = table_of(request)
         args = dict(request.query_params)
-        if "type_attr" not in args:
+        layouts = ui.layouts(env, table)
+        if layouts:  # declared entities write their type as _type
+            args["type_attr"] = "_type"
+        elif "type_attr" not in args:
             args["type_attr"] = ui.type_attribute(table, browse.type_attribute)
         view = browse.View.from_query(request.path_params["name"], env, args)
-        rows = browse.page(table, view, ui.signer)
+        rows = browse.page(table, view, ui.signer, layouts)
     except ValueError as exc:  # a cursor from another page
-        return _error(request, DynaformError(str(exc), hint="start again from the first page"))
+        return error(request, DynaformError(str(exc), hint="start again from the first page"))
     except DynaformError as exc:
-        return _error(request, exc)
+        return error(request, exc)
     context: dict[str, Any] = {
         "table": table,
         "rows": rows,
@@ -96,23 +100,23 @@ def table_page(request: Request) -> Response:
         "indexes": sorted(table.schema.indexes),
     }
     if request.headers.get("hx-request") and request.headers.get("hx-target") == "results":
-        return _render(request, "results.html", **context)
-    return _render(request, "table.html", **context)
+        return render(request, "results.html", **context)
+    return render(request, "table.html", **context)
 
 
 def item_page(request: Request) -> Response:
     from dynaform.api import items
 
     try:
-        ui, env, table = _table(request)
+        ui, env, table = table_of(request)
         key_text = request.query_params.get("key", "")
         if not key_text:
             return _editor(request, ui, env, table, None)
         found = items.get_item(table, browse.unpack(key_text))
     except DynaformError as exc:
-        return _error(request, exc)
+        return error(request, exc)
     if found is None:
-        return _error(request, DynaformError("the item is not there (any more)"), 404)
+        return error(request, DynaformError("the item is not there (any more)"), 404)
     return _editor(request, ui, env, table, found)
 
 
@@ -127,7 +131,7 @@ def _editor(
         text = json.dumps(template, indent=2)
     else:
         text = json.dumps(found, indent=2, ensure_ascii=False)
-    return _render(
+    return render(
         request,
         "item.html",
         table=table,
@@ -141,14 +145,14 @@ def _editor(
 
 async def save_item(request: Request) -> Response:
     form = await request.form()
-    return await _in_thread(_save, request, {k: str(v) for k, v in form.items()})
+    return await in_thread(_save, request, {k: str(v) for k, v in form.items()})
 
 
 def _save(request: Request, form: dict[str, str]) -> Response:
     from dynaform.api import items
 
     try:
-        ui, env, table = _table(request)
+        ui, env, table = table_of(request)
         ui.check_writable(env, table)
         try:
             parsed = json.loads(form.get("item", ""))
@@ -160,7 +164,7 @@ def _save(request: Request, form: dict[str, str]) -> Response:
             raise UsageError("the key cannot change in an edit; create a new item instead")
         items.put_item(table, item, expected=expected, if_not_exists=expected is None)
     except DynaformError as exc:
-        return _error(request, exc)
+        return error(request, exc)
     key = browse.pack(table.key_of(item))
     where = f"/t/{request.path_params['name']}/item?env={env or ''}&key={key}&saved=1"
     return RedirectResponse(where, status_code=303)
@@ -168,7 +172,7 @@ def _save(request: Request, form: dict[str, str]) -> Response:
 
 async def delete_items(request: Request) -> Response:
     form = await request.form()
-    return await _in_thread(_delete, request, [str(v) for v in form.getlist("item")])
+    return await in_thread(_delete, request, [str(v) for v in form.getlist("item")])
 
 
 def _delete(request: Request, packed: list[str]) -> Response:
@@ -176,7 +180,7 @@ def _delete(request: Request, packed: list[str]) -> Response:
 
     deleted, conflicts = 0, []
     try:
-        ui, env, table = _table(request)
+        ui, env, table = table_of(request)
         ui.check_writable(env, table)
         for text in packed:
             expected = browse.unpack(text)
@@ -186,40 +190,16 @@ def _delete(request: Request, packed: list[str]) -> Response:
             except items.ItemConflictError as exc:
                 conflicts.append(f"{table.key_of(expected)}: {exc.message}")
     except DynaformError as exc:
-        return _error(request, exc)
+        return error(request, exc)
     if conflicts:
         message = f"deleted {deleted}; {len(conflicts)} not deleted because they changed"
-        return _error(request, items.ItemConflictError(message, hint="; ".join(conflicts)))
+        return error(request, items.ItemConflictError(message, hint="; ".join(conflicts)))
     return RedirectResponse(
         f"/t/{request.path_params['name']}?env={env or ''}&deleted={deleted}", 303
     )
 
 
-def export(request: Request) -> Response:
-    try:
-        _, env, table = _table(request)
-        view = browse.View.from_query(request.path_params["name"], env, request.query_params)
-        kind = request.query_params.get("format", "ddb-json")
-        if kind not in ("ddb-json", "json"):
-            raise UsageError(f"unknown export format {kind!r}", hint="ddb-json or json")
-        lines = browse.export_lines(table, view, kind)
-        first = next(lines, "")  # errors (a bad filter) show as a page, not a broken download
-    except DynaformError as exc:
-        return _error(request, exc)
-    name = f"{table.name}.{'ddb.jsonl' if kind == 'ddb-json' else 'jsonl'}"
-
-    def body() -> Any:
-        yield first
-        yield from lines
-
-    return StreamingResponse(
-        body(),
-        media_type="application/x-ndjson",
-        headers={"content-disposition": f'attachment; filename="{name}"'},
-    )
-
-
-async def _in_thread(function: Any, *args: Any) -> Response:
+async def in_thread(function: Any, *args: Any) -> Response:
     from starlette.concurrency import run_in_threadpool
 
     result: Response = await run_in_threadpool(function, *args)

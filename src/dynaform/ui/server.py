@@ -30,7 +30,7 @@ def create_app(ui: UiState, token: str, port: int) -> Any:
     from starlette.templating import Jinja2Templates
 
     from dynaform.core.item_json import display
-    from dynaform.ui import pages
+    from dynaform.ui import pages, transfer
 
     routes = [
         Route("/", pages.home),
@@ -38,7 +38,10 @@ def create_app(ui: UiState, token: str, port: int) -> Any:
         Route("/t/{name}/item", pages.item_page),
         Route("/t/{name}/item", pages.save_item, methods=["POST"]),
         Route("/t/{name}/delete", pages.delete_items, methods=["POST"]),
-        Route("/t/{name}/export", pages.export),
+        Route("/t/{name}/export", transfer.export),
+        Route("/t/{name}/import", transfer.import_form),
+        Route("/t/{name}/import", transfer.import_start, methods=["POST"]),
+        Route("/t/{name}/import/{job}", transfer.import_status),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes)

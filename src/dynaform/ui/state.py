@@ -16,6 +16,13 @@ from dynaform.ui.security import Signer
 if TYPE_CHECKING:
     from dynaform.api import Binding, Project
     from dynaform.api.items import ItemTable
+    from dynaform.api.ui_support import EntityLayout, ImportJobs
+
+
+def _jobs() -> ImportJobs:
+    from dynaform.api.ui_support import ImportJobs
+
+    return ImportJobs()
 
 
 @dataclass
@@ -30,6 +37,10 @@ class UiState:
     _bindings: dict[str | None, Binding] = field(default_factory=dict, repr=False)
     _tables: dict[tuple[str | None, str], ItemTable] = field(default_factory=dict, repr=False)
     _type_attrs: dict[str, str] = field(default_factory=dict, repr=False)
+    _layouts: dict[tuple[str | None, str], list[EntityLayout]] = field(
+        default_factory=dict, repr=False
+    )
+    imports: ImportJobs = field(default_factory=_jobs, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -74,6 +85,15 @@ class UiState:
         if table.name not in self._type_attrs:
             self._type_attrs[table.name] = find(table)
         return self._type_attrs[table.name]
+
+    def layouts(self, env: str | None, table: ItemTable) -> list[EntityLayout]:
+        """The entities the project declares for the table, read once."""
+        from dynaform.api.ui_support import declared_layouts
+
+        key = (env, table.name)
+        if key not in self._layouts:
+            self._layouts[key] = declared_layouts(table)
+        return self._layouts[key]
 
     def read_only_reason(self, env: str | None, table: ItemTable) -> str | None:
         """Why writes are refused here (a protected environment not named by --allow-writes),
