@@ -152,7 +152,7 @@ def _acquire(
             told = True
         if holder.backfill:
             _help(environment, options, reporter, control, holder)
-        time.sleep(max(0.2, lock.heartbeat.seconds / 6))
+        time.sleep(min(2.0, max(0.2, lock.heartbeat.seconds / 6)))
 
 
 def _help(
