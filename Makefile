@@ -41,6 +41,7 @@ bench: setup
 	$(VENV)/python bench/entities_bench.py
 	$(VENV)/python bench/agenda_bench.py
 	$(VENV)/python bench/ui_bench.py
+	$(VENV)/python bench/migrate_bench.py
 
 clean:
 	-$(VENV)/dynaform local stop
