@@ -307,8 +307,8 @@ def _dry(
 
 
 def unlock(environment: Environment, *, gone: bool) -> Holder | None:
-    """Remove the lock (and free its holder's segment leases) when its holder is gone: its
-    lease expired, or ``gone`` (the caller checked the process no longer runs)."""
+    """Remove the lock when its holder is gone: its lease expired, or ``gone`` (the caller
+    checked the process no longer runs). The holder's segment leases expire by themselves."""
     control = ControlTable(environment.wire, environment.control_table)
     if not control.exists():
         return None
