@@ -98,7 +98,7 @@ def local_endpoint(
             "there; `dynaform local stop` in that folder stops it)"
         )
         return other.record.endpoint_url
-    say(f"starting DynamoDB Local on port {port} for {project_dir} …")
+    say(f"starting the local engine (DynamoDB Local) on port {port} for {project_dir} …")
     started = engine.start(state_dir, port=port, report=report).record
     say(
         f"DynamoDB Local keeps running on {started.endpoint_url}; stop it with "
