@@ -213,14 +213,17 @@ def bind(
     flags: Flags | None = None,
     environ: Mapping[str, str] | None = None,
     *,
+    variables: Mapping[str, str] | None = None,
     project_dir: Path | None = None,
     local_port: int = DEFAULT_PORT,
     report: Report | None = None,
 ) -> Binding:
     """Settings for ``env`` (flags > environment variables > the environment's target)."""
+    """``variables`` are ``--var`` values; ``$DYNAFORM_VAR_*`` come from ``environ``."""
     target = project.target(env) if project is not None and env is not None else None
-    settings = resolve_settings(
-        flags or Flags(), os.environ if environ is None else environ, target
-    )
+    environ = os.environ if environ is None else environ
+    settings = resolve_settings(flags or Flags(), environ, target)
+    if project is not None and variables is not None:
+        project.use_vars(variables, environ)
     directory = project_dir or (project.directory if project is not None else Path.cwd())
     return Binding(settings, project, env, directory, local_port, report)

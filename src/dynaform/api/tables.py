@@ -57,7 +57,7 @@ def undeclared_tables(binding: Binding, declared: list[TableSpec]) -> list[LiveT
     endpoints without tags). Holding tables of a rebuild are never candidates."""
     project, env, conn = binding.project, binding.env, binding.connection()
     assert project is not None and env is not None
-    matcher = name_matcher(project.naming(env), project.name, env)
+    matcher = name_matcher(project.naming(env), project.name, env, project.variable_values(env))
     names = {spec.name for spec in declared}
     candidates = [
         n

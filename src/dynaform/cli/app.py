@@ -24,6 +24,7 @@ from dynaform.cli import ui as ui_cli
 from dynaform.cli.argv import hoist_global_options
 from dynaform.cli.context import AppState
 from dynaform.cli.output import print_error, print_json
+from dynaform.core.variables import parse_assignments
 from dynaform.errors import DynaformError
 from dynaform.settings import Flags
 
@@ -81,6 +82,9 @@ def root(
     local: bool = typer.Option(
         False, "--local", help="Use the managed local engine, starting it when needed."
     ),
+    var: list[str] = typer.Option(
+        [], "--var", metavar="NAME=VALUE", help="Set a project variable (repeatable)."
+    ),
     json_output: bool = typer.Option(False, "--json", help="Machine-readable output on stdout."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Answer yes to every confirmation."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks and details."),
@@ -96,6 +100,7 @@ def root(
         yes=yes,
         verbose=verbose,
         env_flag=env,
+        var_flags=parse_assignments(var),
     )
 
 

@@ -34,6 +34,7 @@ class AppState:
     yes: bool
     verbose: bool
     env_flag: str | None = None
+    var_flags: dict[str, str] = field(default_factory=dict)  # --var NAME=VALUE
     _project: Project | None = field(default=None, repr=False)
 
     def project(self) -> Project:
@@ -42,6 +43,7 @@ class AppState:
 
         if self._project is None:
             self._project = load_project(find_project_file(Path.cwd(), self.project_file))
+            self._project.use_vars(self.var_flags, os.environ)
         return self._project
 
     def has_project(self) -> bool:
@@ -104,6 +106,7 @@ class AppState:
             chosen,
             name,
             flags or self.flags,
+            variables=self.var_flags,
             project_dir=self.project_dir,
             local_port=default_port(),
             report=say,

@@ -33,6 +33,7 @@ def status(
     seen = api.overview(binding)
     endpoint = binding.endpoint_url
     declared = api.project_status(binding) if binding.project is not None else None
+    variables = _variables(binding)
     if app.json:
         print_json(
             {
@@ -42,14 +43,29 @@ def status(
                 "latency_ms": round(seen.latency * 1000, 1),
                 "tables": [asdict(t) for t in seen.tables],
                 "project": declared,
+                "vars": variables,
             }
         )
     else:
         _print_human(binding, seen, endpoint, declared)
+        _print_variables(variables)
         migrate_cli.note(binding)
     drifted = declared is not None and any(s != "in sync" for s in declared["tables"].values())
     if detailed_exitcode and drifted:
         raise typer.Exit(2)
+
+
+def _variables(binding: Any) -> dict[str, dict[str, str]]:
+    """Each project variable's value in the bound environment and where it came from."""
+    if binding.project is None or binding.env is None:
+        return {}
+    found = binding.project.variables(binding.env).items()
+    return {name: {"value": v.value, "origin": v.origin} for name, v in found}
+
+
+def _print_variables(variables: dict[str, dict[str, str]]) -> None:
+    for name, v in variables.items():
+        out.print(f"[bold]var {name:<7}[/] {v['value']} [dim]({v['origin']})[/]", markup=True)
 
 
 def _print_human(binding: Any, seen: Any, endpoint: str | None, declared: Any) -> None:

@@ -19,6 +19,7 @@ from dynaform.core.problems import Problem, SchemaError, did_you_mean, from_vali
 from dynaform.core.resolve import PLACEHOLDERS, merged_table, physical_name, placeholders, to_spec
 from dynaform.core.source import Located, Path_, SourceError, parse
 from dynaform.core.validate import Finding, check_tables, check_tags
+from dynaform.core.variables import Variable, from_environ, layered, substitute
 from dynaform.errors import ConfigError
 from dynaform.settings import Target
 
@@ -38,6 +39,8 @@ class Project:
     located: Located
     tables: dict[str, m.RawTable]
     sources: dict[str, TableSource] = field(default_factory=dict)
+    var_flags: dict[str, str] = field(default_factory=dict)  # --var NAME=VALUE
+    var_environ: dict[str, str] = field(default_factory=dict)  # $DYNAFORM_VAR_NAME
 
     @property
     def name(self) -> str:
@@ -67,6 +70,20 @@ class Project:
 
     def naming(self, env: str) -> str:
         return self.environment(env).naming or self.raw.naming
+
+    def use_vars(self, flags: Mapping[str, str], environ: Mapping[str, str]) -> None:
+        """Overrides of the project variables: ``--var`` values, then ``$DYNAFORM_VAR_*``."""
+        self.var_flags = dict(flags)
+        self.var_environ = from_environ(environ)
+
+    def variables(self, env: str) -> dict[str, Variable]:
+        """Each variable's value in ``env`` and where it came from (highest wins)."""
+        return layered(
+            self.raw.vars, env, self.environment(env).vars, self.var_environ, self.var_flags
+        )
+
+    def variable_values(self, env: str) -> dict[str, str]:
+        return {name: v.value for name, v in self.variables(env).items()}
 
     def select_environment(self, flag: str | None, environ: Mapping[str, str]) -> str:
         """-e ENV, else $DYNAFORM_ENV, else default_env, else the only environment."""
@@ -126,8 +143,23 @@ class Project:
                 name: {k: v for k, v in gsi.items() if k not in {"read", "write"}}
                 for name, gsi in combined.get("indexes", {}).items()
             }
+        values = self.variable_values(env)
+        missing: set[str] = set()
+        combined = substitute(combined, values, missing)
+        if missing:
+            raise ConfigError(
+                f"table {logical!r} uses ${{{sorted(missing)[0]}}}, which is not a variable",
+                hint="declare it under `vars:` or pass --var NAME=VALUE",
+            )
         merged = m.RawTable.model_validate(combined)
-        physical = physical_name(merged.physical_name or self.naming(env), self.name, env, logical)
+        pattern = merged.physical_name or self.naming(env)
+        try:
+            physical = physical_name(pattern, self.name, env, logical, values)
+        except (KeyError, ValueError, IndexError) as exc:
+            raise ConfigError(
+                f"table {logical!r}: cannot fill in the name {pattern!r} ({exc})",
+                hint="use {project}, {env}, {table} or a variable declared under `vars:`",
+            ) from None
         tags = {**self.raw.tags, **raw_env.tags, **merged.tags, "environment": env}
         return to_spec(logical, physical, merged, tags)
 
@@ -184,7 +216,9 @@ def find_project_file(start: Path, explicit: Path | None = None) -> Path:
     )
 
 
-def _check_naming(located: Located, path: Path_, pattern: str) -> list[Problem]:
+def _check_naming(
+    located: Located, path: Path_, pattern: str, variables: frozenset[str] = frozenset()
+) -> list[Problem]:
     line = located.line_of(path)
     where = ".".join(str(p) for p in path)
     try:
@@ -200,7 +234,7 @@ def _check_naming(located: Located, path: Path_, pattern: str) -> list[Problem]:
             )
         ]
     problems = []
-    unknown = sorted(used - PLACEHOLDERS)
+    unknown = sorted(used - PLACEHOLDERS - variables)
     if unknown:
         problems.append(
             Problem(
@@ -208,7 +242,7 @@ def _check_naming(located: Located, path: Path_, pattern: str) -> list[Problem]:
                 line,
                 where,
                 f"unknown placeholder {{{unknown[0]}}}",
-                "use only {project}, {env} and {table}",
+                "use {project}, {env}, {table} or a variable declared under `vars:`",
             )
         )
     if "table" not in used:
@@ -248,13 +282,14 @@ def load_project(file: Path) -> Project:
     tables = dict(raw.tables)
     sources = {name: TableSource(located, ("tables", name)) for name in raw.tables}
     problems = _load_includes(located, raw.include, tables, sources)
-    problems += _check_naming(located, ("naming",), raw.naming)
+    names = _variable_names(raw)
+    problems += _check_naming(located, ("naming",), raw.naming, names)
     problems += _tag_problems(located, ("tags",), raw.tags)
     for name, declared_table in tables.items():
         source = sources[name]
         problems += _tag_problems(source.located, (*source.path, "tags"), declared_table.tags)
     for env_name, env in raw.environments.items():
-        problems += _environment_problems(located, env_name, env, tables)
+        problems += _environment_problems(located, env_name, env, tables, names)
     if raw.default_env is not None and raw.default_env not in raw.environments:
         problems.append(
             Problem(
@@ -268,6 +303,13 @@ def load_project(file: Path) -> Project:
     if problems:
         raise SchemaError(problems, file.parent)
     return Project(file=file, raw=raw, located=located, tables=tables, sources=sources)
+
+
+def _variable_names(raw: m.RawProject) -> frozenset[str]:
+    names = set(raw.vars)
+    for env in raw.environments.values():
+        names.update(env.vars)
+    return frozenset(names)
 
 
 def _absolute(file: Path) -> Path:
@@ -291,14 +333,19 @@ def _parse_project(file: Path) -> Located:
 
 
 def _environment_problems(
-    located: Located, env_name: str, env: m.RawEnvironment, tables: Mapping[str, m.RawTable]
+    located: Located,
+    env_name: str,
+    env: m.RawEnvironment,
+    tables: Mapping[str, m.RawTable],
+    variables: frozenset[str] = frozenset(),
 ) -> list[Problem]:
     problems = _tag_problems(located, ("environments", env_name, "tags"), env.tags)
     for table_name, override in env.tables.items():
         tag_path = ("environments", env_name, "tables", table_name, "tags")
         problems += _tag_problems(located, tag_path, override.tags or {})
     if env.naming is not None:
-        problems += _check_naming(located, ("environments", env_name, "naming"), env.naming)
+        naming_path = ("environments", env_name, "naming")
+        problems += _check_naming(located, naming_path, env.naming, variables)
     for table in env.tables:
         if table not in tables:
             path = ("environments", env_name, "tables", table)

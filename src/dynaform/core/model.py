@@ -19,6 +19,10 @@ EncryptionName = Literal["aws_owned", "aws_managed"]
 TableClassName = Literal["standard", "standard_ia"]
 
 
+VarName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+VarValue = str | int | bool | None
+
+
 class _Raw(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -142,6 +146,7 @@ class RawEnvironment(_Raw):
     tables: dict[str, RawTableOverride] = Field(default_factory=dict)
     tags: dict[str, str] = Field(default_factory=dict)
     seeds: list[str] = Field(default_factory=list)  # seed files `dynaform seed` uses here
+    vars: dict[VarName, VarValue] = Field(default_factory=dict)  # this environment's values
 
 
 EntityRef = Annotated[str, Field(pattern=r"^[A-Za-z0-9_./-]+(:[A-Za-z_][A-Za-z0-9_]*)?$")]
@@ -153,6 +158,7 @@ class RawProject(_Raw):
     default_env: str | None = None
     environments: dict[str, RawEnvironment] = Field(min_length=1)
     tags: dict[str, str] = Field(default_factory=dict)
+    vars: dict[VarName, VarValue] = Field(default_factory=dict)  # project variables, defaults
     include: list[str] = Field(default_factory=list)
     generators: list[str] = Field(default_factory=list)  # modules with @generator functions
     migrations: str = "migrations"  # folder of data migrations (dynaform migrate)

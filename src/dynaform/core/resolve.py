@@ -18,19 +18,26 @@ def placeholders(pattern: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None}
 
 
-def physical_name(pattern: str, project: str, env: str, table: str) -> str:
-    return pattern.format(project=project, env=env, table=table)
+def physical_name(
+    pattern: str, project: str, env: str, table: str, variables: Mapping[str, str] | None = None
+) -> str:
+    """The pattern filled in; ``variables`` are the project variables (``{NAME}``)."""
+    values = {**(variables or {}), "project": project, "env": env, "table": table}
+    return pattern.format_map(values)
 
 
-def name_matcher(pattern: str, project: str, env: str) -> re.Pattern[str]:
+def name_matcher(
+    pattern: str, project: str, env: str, variables: Mapping[str, str] | None = None
+) -> re.Pattern[str]:
     """A regex matching every physical name the pattern gives in this environment."""
+    values = {**(variables or {}), "project": project, "env": env}
     parts = []
     for literal, name, _, _ in string.Formatter().parse(pattern):
         parts.append(re.escape(literal))
         if name == "table":
             parts.append(r"(?P<table>[A-Za-z0-9_.\-]+)")
         elif name is not None:
-            parts.append(re.escape(project if name == "project" else env))
+            parts.append(re.escape(values.get(name, env)))
     return re.compile("".join(parts) + r"\Z")
 
 
