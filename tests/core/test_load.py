@@ -194,12 +194,6 @@ INVALID = [
         "this index needs capacity",
     ),
     (
-        "include lists a key",
-        ("type: N}}", "type: N}, projection: {include: [customer]}}"),
-        13,
-        "include lists key attribute(s) customer",
-    ),
-    (
         "duplicate key",
         ("    sort_key: SK\n", "    sort_key: SK\n    sort_key: SK2\n"),
         12,

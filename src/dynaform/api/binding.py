@@ -143,6 +143,9 @@ class Binding:
         if self._specs is None:
             has_env = self.project is not None and self.env is not None
             self._specs = self.project.resolve(self.env) if has_env else []  # type: ignore[union-attr,arg-type]
+            for note in self.project.notes if self.project is not None else []:
+                if self.report is not None:
+                    self.report(f"[dim]note: {note}[/]")
         return self._specs
 
     @property

@@ -17,6 +17,7 @@ from dynaform.core.model import (
     TableSpec,
     Throughput,
 )
+from dynaform.core.validate import without_projected_keys
 
 READY = "ACTIVE"
 
@@ -183,6 +184,7 @@ def normalize(
         table_class=table.get("TableClassSummary", {}).get("TableClass", "STANDARD"),
         tags={t["Key"]: t["Value"] for t in tags or []},
     )
+    spec, _ = without_projected_keys(spec)  # DynamoDB keeps a listed key; it changes nothing
     return LiveTable(
         spec=spec,
         status=table.get("TableStatus", "UNKNOWN"),

@@ -18,7 +18,7 @@ from dynaform.core.names import PROJECT_FILE_NAMES as PROJECT_FILE_NAMES
 from dynaform.core.problems import Problem, SchemaError, did_you_mean, from_validation_error
 from dynaform.core.resolve import PLACEHOLDERS, merged_table, physical_name, placeholders, to_spec
 from dynaform.core.source import Located, Path_, SourceError, parse
-from dynaform.core.validate import Finding, check_tables, check_tags
+from dynaform.core.validate import Finding, check_tables, check_tags, without_projected_keys
 from dynaform.core.variables import Variable, from_environ, layered, substitute
 from dynaform.errors import ConfigError
 from dynaform.settings import Target
@@ -41,6 +41,7 @@ class Project:
     sources: dict[str, TableSource] = field(default_factory=dict)
     var_flags: dict[str, str] = field(default_factory=dict)  # --var NAME=VALUE
     var_environ: dict[str, str] = field(default_factory=dict)  # $DYNAFORM_VAR_NAME
+    notes: list[str] = field(default_factory=list)  # what resolving normalized away
 
     @property
     def name(self) -> str:
@@ -161,7 +162,9 @@ class Project:
                 hint="use {project}, {env}, {table} or a variable declared under `vars:`",
             ) from None
         tags = {**self.raw.tags, **raw_env.tags, **merged.tags, "environment": env}
-        return to_spec(logical, physical, merged, tags)
+        spec, notes = without_projected_keys(to_spec(logical, physical, merged, tags))
+        self.notes.extend(n for n in notes if n not in self.notes)
+        return spec
 
     def _finding_problem(self, finding: Finding) -> Problem:
         source = self.sources[finding.table]

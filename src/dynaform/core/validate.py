@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from dynaform.core.model import KeyAttr, TableSpec
 
@@ -25,6 +26,36 @@ class Finding:
     path: tuple[str | int, ...]
     message: str
     fix: str
+
+
+def without_projected_keys(spec: TableSpec) -> tuple[TableSpec, list[str]]:
+    """An INCLUDE projection that lists the table's or the index's own key attributes (which
+    DynamoDB accepts and always projects anyway) without them, and a note for each."""
+    table_keys = {spec.partition_key.name} | ({spec.sort_key.name} if spec.sort_key else set())
+    notes: list[str] = []
+
+    def trimmed(index: Any, own: set[str]) -> Any:
+        keys = table_keys | own
+        dropped = sorted(set(index.projection.non_key) & keys)
+        if not dropped:
+            return index
+        notes.append(
+            f"{spec.logical_name or spec.name}: index {index.name} includes key attribute(s) "
+            f"{', '.join(dropped)}, always projected; left out of include"
+        )
+        kept = tuple(a for a in index.projection.non_key if a not in keys)
+        return index.model_copy(
+            update={"projection": index.projection.model_copy(update={"non_key": kept})}
+        )
+
+    gsis = tuple(
+        trimmed(g, {g.partition_key.name} | ({g.sort_key.name} if g.sort_key else set()))
+        for g in spec.gsis
+    )
+    lsis = tuple(trimmed(i, {i.sort_key.name}) for i in spec.lsis)
+    if not notes:
+        return spec, notes
+    return spec.model_copy(update={"gsis": gsis, "lsis": lsis}), notes
 
 
 def check_name(kind: str, name: str) -> str | None:
@@ -118,7 +149,6 @@ def _key_types(spec: TableSpec) -> Iterator[Rule]:
 
 
 def _projections(spec: TableSpec) -> Iterator[Rule]:
-    key_names = {key.name for _, key in _keys(spec)}
     projected: set[str] = set()
     for section, index_name, projection in [
         *(("indexes", g.name, g.projection) for g in spec.gsis),
@@ -127,13 +157,6 @@ def _projections(spec: TableSpec) -> Iterator[Rule]:
         path = (section, index_name, "projection")
         if len(set(projection.non_key)) != len(projection.non_key):
             yield path, "an attribute is listed twice in include", "list each attribute once"
-        clash = sorted(set(projection.non_key) & key_names)
-        if clash:
-            yield (
-                path,
-                f"include lists key attribute(s) {', '.join(clash)}, which are always projected",
-                "remove them from include",
-            )
         projected |= set(projection.non_key)
     if len(projected) > MAX_PROJECTED:
         yield (

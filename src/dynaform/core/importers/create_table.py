@@ -30,6 +30,7 @@ from dynaform.core.importers.shapes import (
 from dynaform.core.live import normalize
 from dynaform.core.model import TableSpec
 from dynaform.core.source import Located
+from dynaform.core.validate import without_projected_keys
 
 KNOWN_PROPERTIES = {
     "TableName",
@@ -100,7 +101,9 @@ def from_create_table(
     table = _describe_record(params, logical, warnings)
     tags = [{"Key": str(t["Key"]), "Value": str(t["Value"])} for t in params.get("Tags") or []]
     spec = _normalized(place, table, _ttl(params), _backups(params), tags)
-    return spec.model_copy(update={"logical_name": logical})
+    spec, notes = without_projected_keys(spec.model_copy(update={"logical_name": logical}))
+    warnings.extend(notes)
+    return spec
 
 
 def from_describe_table(table: Any, place: Place) -> TableSpec:
