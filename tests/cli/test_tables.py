@@ -33,7 +33,9 @@ def test_each_example_applies_and_replans_to_nothing(df: Any, example: str) -> N
     project = ROOT / "examples" / example / "dynaform.yaml"
     applied = df(project, "apply", "--yes")
     assert applied.code == 0, applied.stderr
-    assert "live state matches" in applied.stderr
+    # Another test (the calendar API's) may have applied this example to the session engine
+    # first: then there is nothing left to change.
+    assert "live state matches" in applied.stderr or "No changes." in applied.stdout
     again = df(project, "plan", "--detailed-exitcode")
     assert again.code == 0, again.stdout
     assert "No changes." in again.stdout

@@ -20,7 +20,8 @@ else:
     Reporter = object
 
 app = typer.Typer(
-    help="Data migrations: numbered Python files in migrations/, run once per environment.",
+    help="Data migrations: numbered Python files in migrations/, run once per environment.\n\n"
+    "Example: dynaform -e dev migrate up --dry-run",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
