@@ -81,7 +81,11 @@ def plan(binding: Binding, *, prune: bool = False, tables: list[str] | None = No
     desired = [with_owner(s, project.name) for s in binding.select(tables)]
     conn = binding.connection()
     names = [s.name for s in desired]
-    live = read_live(conn, names + [holding_name(n) for n in names])
+    # One ListTables tells which declared tables have a rebuild's holding table (usually
+    # none), instead of a DescribeTable per table for a name that is almost never there.
+    present = set(list_tables(conn))
+    holds = [holding_name(n) for n in names if holding_name(n) in present]
+    live = read_live(conn, names + holds)
     holding = {n: t for n in names if (t := live.pop(holding_name(n), None)) is not None}
     extra = undeclared_tables(binding, desired) if prune and not tables else []
     return make_plan(
