@@ -17,53 +17,60 @@ from tests.helpers import run_cli
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "imports"
 
-# fixture, extra args, physical name, (hash, range), {index: (hash, range, projection)}, ttl
-CASES: list[tuple[str, list[str], str, tuple[str, str | None], dict[str, Any], str | None]] = [
-    ("deptno-abandoned-animals.tf", [], "dev-aa", ("hk", "rk"), {}, "ttl"),
+# fixture, physical name, (hash, range), {index: (hash, range, projection)}, ttl
+CASES: list[tuple[str, str, tuple[str, str | None], dict[str, Any], str | None]] = [
+    ("tf-workspace-name.tf", "dev-sessions", ("hk", "rk"), {}, "expires"),
+    ("tf-variable-declared-elsewhere.tf", "findings_table", ("Resource", "Title"), {}, None),
     (
-        "lorenzocampo-securityhub.tf",
-        ["--param", "dynamodb_table=securityhub-findings"],
-        "securityhub-findings",
-        ("Resource", "Title"),
-        {},
+        "create-table-provisioned-gsi.json",
+        "graph_edges",
+        ("node", "edge"),
+        {"by_edge": ("edge", None, "ALL")},
         None,
     ),
+    ("create-table-minimal.json", "Songs", ("Artist", "SongTitle"), {}, None),
+    ("serverless-self-custom.serverless.yml", "notes-api-table", ("id", None), {}, None),
+    ("serverless-self-service.serverless.yml", "rewards-cards", ("id", None), {}, None),
+    ("sam-no-table-name.template.yaml", "EventsTable", ("id", None), {}, None),
+    ("sam-short-forms.template.yaml", "Skills", ("PK", "SK"), {}, None),
+    ("sam-table-name-parameter.template.yaml", "Tasks", ("id", None), {}, None),
     (
-        "paachary-dynamodb-graph.create-table.json",
-        [],
-        "person_graph_data",
-        ("node", "sk"),
-        {"gsi_1": ("sk", None, "ALL")},
-        None,
-    ),
-    (
-        "cloudbrilliant-dynamodb-local-demo.create-table.json",
-        [],
-        "MusicCollection2",
-        ("Artist", "SongTitle"),
-        {},
-        None,
-    ),
-    ("0x6C38-sls-crud-example.serverless.yml", [], "sls-crud-table", ("id", None), {}, None),
-    (
-        "0xAmanita-loyalty-cards.serverless.yml",
-        [],
-        "python-serverless-arch1-yldevier",
-        ("id", None),
-        {},
-        None,
-    ),
-    ("AluBhorta-sam-dynamodb-s3-export.template.yaml", [], "DynamoDBTable", ("id", None), {}, None),
-    ("dan-mba-aws-sam-dynamodb-api.template.yaml", [], "Skills", ("PK", "SK"), {}, None),
-    ("uraitakahito-hello-aws-sam-dynamodb.template.yaml", [], "Todos", ("id", None), {}, None),
-    (
-        "ITP-system-product-catalog.workbench.json",
-        [],
-        "ProductCatalog",
+        "workbench-include-gsis-samples.json",
+        "Bookstore",
         ("PK", "SK"),
         {"GSI1": ("GSI1PK", "GSI1SK", "INCLUDE"), "GSI2": ("GSI2PK", "GSI2SK", "INCLUDE")},
         None,
     ),
+    (
+        "workbench-include-lists-keys.json",
+        "Orders",
+        ("PK", "SK"),
+        {"GSI1": ("GSI1PK", "GSI1SK", "INCLUDE")},
+        None,
+    ),
+    ("cfn-json-tabs.template", "tab-orders", ("orderId", None), {}, None),
+    ("cfn-json-no-extension", "noext-users", ("id", None), {}, None),
+    ("serverless-patterns/template.yaml", "pattern-items", ("pk", None), {}, None),
+    (
+        "cfn-parameters-without-defaults.yaml",
+        "AppPrefix-accounts-dev",
+        ("accountId", None),
+        {},
+        None,
+    ),
+    ("cfn-penvironment-json.json", "audit-dev", ("pk", "ts"), {}, "expiresAt"),
+    ("cfn-conditions-on-stage.yaml", "ledger-dev", ("pk", "sk"), {}, None),
+    (
+        "cfn-include-lists-keys.yaml",
+        "catalog-include-keys",
+        ("PK", "SK"),
+        {"byCategory": ("category", None, "INCLUDE")},
+        None,
+    ),
+    ("cfn-foreach.yaml", "LoopInvoices-dev", ("id", None), {}, None),
+    ("serverless-opt-stage-provider.serverless.yml", "bookings-dev", ("bookingId", None), {}, None),
+    ("tf-011-syntax.tf", "legacy-items", ("itemId", None), {}, None),
+    ("tf-locals-name.tf", "shop-dev-carts", ("cartId", None), {}, None),
 ]
 
 
@@ -82,22 +89,22 @@ def keys_of(schema: list[dict[str, str]]) -> tuple[str, str | None]:
 
 
 @pytest.mark.parametrize(
-    ("fixture", "extra", "name", "keys", "indexes", "ttl"), CASES, ids=[c[0] for c in CASES]
+    ("fixture", "name", "keys", "indexes", "ttl"), CASES, ids=[c[0] for c in CASES]
 )
-def test_real_world_files_import_apply_and_describe_back(
+def test_real_world_patterns_import_apply_and_replan_to_nothing(
     cli: Any,
     ddb: Any,
     tmp_path: Path,
     fixture: str,
-    extra: list[str],
     name: str,
     keys: tuple[str, str | None],
     indexes: dict[str, Any],
     ttl: str | None,
 ) -> None:
     out = tmp_path / "project"
-    imported = cli("import", str(FIXTURES / fixture), "--out", str(out), *extra)
+    imported = cli("import", str(FIXTURES / fixture), "--out", str(out))  # never a --param
     assert imported.code == 0, imported.stderr
+    assert "Traceback" not in imported.stderr
     applied = cli("-f", str(out / "dynaform.yaml"), "apply", "--yes")
     assert applied.code == 0, applied.stderr
     table = ddb.describe_table(TableName=name)["Table"]
@@ -113,33 +120,81 @@ def test_real_world_files_import_apply_and_describe_back(
     assert replan.code == 0, replan.stdout
 
 
+def imported_project(cli: Any, tmp_path: Path, fixture: str) -> tuple[Path, dict[str, Any], str]:
+    out = tmp_path / fixture.replace("/", "_")
+    result = cli("import", str(FIXTURES / fixture), "--out", str(out))
+    assert result.code == 0, result.stderr
+    file = out / "dynaform.yaml"
+    return file, yaml.safe_load(file.read_text()), result.stderr
+
+
 def test_workbench_samples_become_a_seed_file(cli: Any, ddb: Any, tmp_path: Path) -> None:
-    out = tmp_path / "wb"
-    model = FIXTURES / "ITP-system-product-catalog.workbench.json"
-    assert cli("import", str(model), "--out", str(out)).code == 0
-    project = yaml.safe_load((out / "dynaform.yaml").read_text())
-    assert project["environments"]["dev"]["seeds"] == ["seeds/ProductCatalog.yaml"]
-    include = project["tables"]["ProductCatalog"]["indexes"]["GSI1"]["projection"]["include"]
-    assert sorted(include) == ["description", "name", "productId", "stockLevel", "type"]
-    assert cli("-f", str(out / "dynaform.yaml"), "apply", "--yes").code == 0
-    seeded = cli("-f", str(out / "dynaform.yaml"), "seed", "--clear", "--yes")
+    file, project, _ = imported_project(cli, tmp_path, "workbench-include-gsis-samples.json")
+    assert project["environments"]["dev"]["seeds"] == ["seeds/Bookstore.yaml"]
+    include = project["tables"]["Bookstore"]["indexes"]["GSI1"]["projection"]["include"]
+    assert sorted(include) == ["copies", "isbn", "summary", "title", "type"]
+    assert cli("-f", str(file), "apply", "--yes").code == 0
+    seeded = cli("-f", str(file), "seed", "--clear", "--yes")
     assert seeded.code == 0, seeded.stderr
-    assert ddb.scan(TableName="ProductCatalog", Select="COUNT")["Count"] == 9
+    assert ddb.scan(TableName="Bookstore", Select="COUNT")["Count"] == 9
 
 
-def test_broken_or_unresolvable_sources_are_clear_errors(cli: Any, tmp_path: Path) -> None:
+def test_included_key_attributes_are_left_out_with_a_note(cli: Any, tmp_path: Path) -> None:
+    _, project, stderr = imported_project(cli, tmp_path, "workbench-include-lists-keys.json")
+    assert project["tables"]["Orders"]["indexes"]["GSI1"]["projection"] == {"include": ["title"]}
+    assert "includes key attribute(s) GSI1PK, GSI1SK, PK, SK, always projected" in stderr
+
+
+def test_parameters_without_defaults_become_env_and_project_variables(
+    cli: Any, ddb: Any, tmp_path: Path
+) -> None:
+    file, project, stderr = imported_project(cli, tmp_path, "cfn-parameters-without-defaults.yaml")
+    table = project["tables"]["AccountsTable"]
+    assert table["physical_name"] == "{AppPrefix}-accounts-{env}"
+    assert table["encryption"] == {"kms_key": "${KmsKeyId}"}
+    assert project["vars"] == {"AppPrefix": "AppPrefix", "KmsKeyId": "KmsKeyId"}
+    assert "ReadUnits has no default; 5 assumed" in stderr
+    assert "AppPrefix has no value; it is the project variable `AppPrefix`" in stderr
+    applied = cli("-f", str(file), "--var", "AppPrefix=bank", "apply", "--yes")
+    assert applied.code == 0, applied.stderr
+    assert ddb.describe_table(TableName="bank-accounts-dev")["Table"]["TableStatus"] == "ACTIVE"
+    _, tf, _ = imported_project(cli, tmp_path, "tf-locals-name.tf")
+    assert tf["tables"]["carts"]["physical_name"] == "shop-{env}-carts"
+
+
+def test_conditions_on_the_stage_become_one_table_with_overrides(
+    cli: Any, ddb: Any, tmp_path: Path
+) -> None:
+    file, project, _ = imported_project(cli, tmp_path, "cfn-conditions-on-stage.yaml")
+    assert list(project["tables"]) == ["LedgerTable"]
+    override = project["environments"]["prod"]["tables"]["LedgerTable"]
+    assert override == {
+        "billing": {"provisioned": {"read": 20, "write": 10}},
+        "point_in_time_recovery": True,
+    }
+    applied = cli("-f", str(file), "-e", "prod", "apply", "--yes")
+    assert applied.code == 0, applied.stderr
+    described = ddb.describe_table(TableName="ledger-prod")["Table"]
+    assert described["ProvisionedThroughput"]["ReadCapacityUnits"] == 20
+    replan = cli("-f", str(file), "-e", "prod", "plan", "--detailed-exitcode")
+    assert replan.code == 0, replan.stdout
+
+
+def test_broken_or_unreadable_sources_are_one_sentence(cli: Any, tmp_path: Path) -> None:
     missing = cli(
         "import",
-        str(FIXTURES / "slee981-sam-dynamodb-auth-template.template.yaml"),
+        str(FIXTURES / "sam-missing-attribute-definitions.template.yaml"),
         "--out",
         str(tmp_path / "a"),
     )
     assert missing.code == 1 and "needs KeySchema and AttributeDefinitions" in missing.stderr
-    no_param = cli(
-        "import", str(FIXTURES / "lorenzocampo-securityhub.tf"), "--out", str(tmp_path / "b")
+    dynamic = cli("import", str(FIXTURES / "tf-dynamic-module.tf"), "--out", str(tmp_path / "b"))
+    assert dynamic.code == 1, dynamic.stderr
+    assert "tf-dynamic-module.tf:7: aws_dynamodb_table.this: its attribute blocks are" in (
+        dynamic.stderr
     )
-    assert no_param.code == 1 and "var.dynamodb_table has no default" in no_param.stderr
-    assert "--param dynamodb_table=VALUE" in no_param.stderr
+    assert "readable here: billing_mode" in dynamic.stderr
+    assert "Traceback" not in missing.stderr + dynamic.stderr
 
 
 def test_cloudformation_short_forms_conditions_and_stage_names() -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from dynaform.core.capabilities import AWS
 from dynaform.core.exporters import table_to_raw
+from dynaform.core.importers.common import with_variables
 from dynaform.core.live import LiveTable
 from dynaform.core.model import TableSpec
 from dynaform.core.operations import create_steps
@@ -112,16 +113,23 @@ class ImportedProject:
     tables: dict[str, Any] = field(default_factory=dict)
     seeds: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    variables: dict[str, str] = field(default_factory=dict)
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)  # env -> tables
 
     def add(self, result: Any, source: str) -> None:
         """One importer result (``core.importers.ImportResult``)."""
         self.warnings += result.warnings
+        self.variables.update(result.variables)
+        for env, tables in result.overrides.items():
+            self.overrides.setdefault(env, {}).update(
+                {logical_name(k): with_variables(v, False) for k, v in tables.items()}
+            )
         self.seeds.update(result.seed_items)
         for spec in result.tables:
             logical = logical_name(spec.logical_name) or spec.name
-            raw = table_to_raw(spec)
+            raw = with_variables(table_to_raw(spec), in_name=False)
             pattern = result.patterns.get(spec.logical_name)
-            raw["physical_name"] = pattern if pattern else spec.name
+            raw["physical_name"] = with_variables(pattern or spec.name, in_name=True)
             if logical in self.tables:
                 raise DynaformError(
                     f"two tables are named {logical!r} ({source})",
@@ -144,10 +152,17 @@ class ImportedProject:
         environment: dict[str, Any] = {"target": "local"}
         if self.seeds:
             environment["seeds"] = list(self.seed_documents())
-        return {
-            "project": name,
-            "naming": "{table}",
+        environments = {env_name: environment}
+        for env, tables in self.overrides.items():
+            if env == env_name:
+                environment["tables"] = tables
+            else:
+                environments[env] = {"target": "local", "tables": tables}
+        project: dict[str, Any] = {"project": name, "naming": "{table}"}
+        if self.variables:
+            project["vars"] = dict(self.variables)
+        return project | {
             "default_env": env_name,
-            "environments": {env_name: environment},
+            "environments": environments,
             "tables": self.tables,
         }

@@ -160,6 +160,7 @@ def normalize(
     ttl: dict[str, Any] | None = None,
     backups: dict[str, Any] | None = None,
     tags: list[dict[str, str]] | None = None,
+    notes: list[str] | None = None,
 ) -> LiveTable:
     """A DescribeTable ``Table`` (+ TTL, backups, tags) -> LiveTable; computed fields dropped,
     defaults explicit, lists that DynamoDB orders freely sorted."""
@@ -184,7 +185,9 @@ def normalize(
         table_class=table.get("TableClassSummary", {}).get("TableClass", "STANDARD"),
         tags={t["Key"]: t["Value"] for t in tags or []},
     )
-    spec, _ = without_projected_keys(spec)  # DynamoDB keeps a listed key; it changes nothing
+    spec, dropped = without_projected_keys(spec)  # a listed key changes nothing in DynamoDB
+    if notes is not None:
+        notes += dropped
     return LiveTable(
         spec=spec,
         status=table.get("TableStatus", "UNKNOWN"),

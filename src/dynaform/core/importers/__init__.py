@@ -63,7 +63,7 @@ def detect(text: str, filename: str) -> str:
     lowered = filename.lower()
     if lowered.endswith(".tf"):
         return "terraform"
-    if "serverless" in lowered:
+    if "serverless" in Path(lowered).name and "AWS::Serverless-2016-10-31" not in text:
         return "serverless"
     if '"DataModel"' in text and '"ModelName"' in text:
         return "workbench"

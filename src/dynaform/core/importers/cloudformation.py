@@ -15,8 +15,10 @@ from dynaform.core.importers.common import (
     read_document,
 )
 from dynaform.core.importers.create_table import from_create_table
+from dynaform.core.importers.foreach import expand_resources
 from dynaform.core.importers.intrinsics import Resolver
 from dynaform.core.importers.shapes import MAPPING, kind_of
+from dynaform.core.importers.stages import add_stage_overrides, stage_parameter
 from dynaform.core.source import Located, Path_
 
 TABLE = "AWS::DynamoDB::Table"
@@ -30,9 +32,18 @@ def import_cloudformation(
     resources_key: tuple[str, ...] = ("Resources",),
 ) -> Imported:
     doc = read_document(text, source)
-    result = import_template(doc, params, base=resources_key[:-1])
+    base = resources_key[:-1]
+    result = import_template(doc, params, base=base)
     if not result.tables:
         raise SourceFormatError(f"{source}: no {TABLE} resource found")
+    template = doc.data if isinstance(doc.data, dict) else {}
+    found = stage_parameter(template.get("Parameters"), params)
+    if found is not None:
+        stage, values = found
+        current = result.env or str(template["Parameters"][stage].get("Default", values[0]))
+        add_stage_overrides(
+            result, stage, values, current, lambda v: import_template(doc, {**params, stage: v})
+        )
     return result
 
 
@@ -45,7 +56,7 @@ def import_template(doc: Located, params: Mapping[str, str], base: Path_ = ()) -
     for part in base:
         template = template[part]
     MAPPING.check(template, place)
-    parameters = _parameters(template.get("Parameters"), place.at("Parameters"))
+    parameters, declared = _parameters(template.get("Parameters"), place.at("Parameters"))
     parameters.update(params)
     conditions = _optional_mapping(template.get("Conditions"), place.at("Conditions"))
     resolver = Resolver(
@@ -54,10 +65,14 @@ def import_template(doc: Located, params: Mapping[str, str], base: Path_ = ()) -
         str(params.get("AWS::StackName", "stack")),
         result.warnings,
         conditions_place=place.at("Conditions"),
+        declared={k: v for k, v in declared.items() if k not in parameters},
     )
     resources = _optional_mapping(template.get("Resources"), place.at("Resources"))
+    resources = expand_resources(resources, place.at("Resources"), resolver.value)
     for logical, resource in resources.items():
         _import_resource(str(logical), resource, place.at("Resources", logical), resolver, result)
+    for name in sorted(resolver.unresolved):
+        result.unresolved(name, name, str(place.at("Parameters", name)))
     return result
 
 
@@ -68,14 +83,18 @@ def _optional_mapping(value: Any, place: Place) -> dict[str, Any]:
     return dict(value)
 
 
-def _parameters(declared: Any, place: Place) -> dict[str, Any]:
-    """Each parameter's Default (``--param`` overrides them)."""
+def _parameters(declared: Any, place: Place) -> tuple[dict[str, Any], dict[str, str]]:
+    """Each parameter's Default (``--param`` overrides them), and the Type of each one
+    without a default."""
     parameters: dict[str, Any] = {}
+    types: dict[str, str] = {}
     for name, body in _optional_mapping(declared, place).items():
         MAPPING.check(body, place.at(name))
         if "Default" in body:
             parameters[name] = body["Default"]
-    return parameters
+        else:
+            types[name] = str(body.get("Type", "String"))
+    return parameters, types
 
 
 def _import_resource(
@@ -87,6 +106,10 @@ def _import_resource(
         result.warnings.append(f"{logical}: global tables (replicas) are not supported; left out")
         return
     if kind != TABLE:
+        return
+    condition = resource.get("Condition")
+    if isinstance(condition, str) and not resolver.condition(condition, place):
+        result.skipped.append(logical)
         return
     raw_props = resource.get("Properties")
     props_place = place.at("Properties")

@@ -4,6 +4,7 @@ the file being imported, so a wrong shape is reported as
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,40 @@ from dynaform.core.source import Located, Path_, SourceError, parse
 from dynaform.errors import DynaformError
 
 STAGE_NAMES = {"stage", "env", "environment", "envname", "stagename"}
+_PLACEHOLDER = re.compile(r"__var_([A-Za-z0-9_]+?)__")
+
+
+def is_stage(name: str) -> bool:
+    """``Stage``, ``pEnvironment``, ``EnvName``, ``deploy_stage`` … name the environment."""
+    lowered = name.lower().lstrip("p") if name[:1] == "p" and name[1:2].isupper() else name.lower()
+    return lowered in STAGE_NAMES or lowered.endswith(("stage", "environment", "_env"))
+
+
+def placeholder(name: str) -> str:
+    """What an unresolved parameter stands as in a value until the project is written: it is
+    valid in a table name, and becomes ``{env}``, ``{NAME}`` or ``${NAME}`` there."""
+    return f"__var_{name}__"
+
+
+def unresolved_names(text: str) -> list[str]:
+    return _PLACEHOLDER.findall(text)
+
+
+def with_variables(value: Any, in_name: bool) -> Any:
+    """Placeholders -> ``{env}`` for the stage, else the project variable: ``{NAME}`` in a
+    name pattern, ``${NAME}`` in any other string."""
+    if isinstance(value, str):
+        return _PLACEHOLDER.sub(
+            lambda m: (
+                "{env}" if is_stage(m.group(1)) else ("{%s}" if in_name else "${%s}") % m.group(1)
+            ),
+            value,
+        )
+    if isinstance(value, list):
+        return [with_variables(v, in_name) for v in value]
+    if isinstance(value, dict):
+        return {k: with_variables(v, in_name) for k, v in value.items()}
+    return value
 
 
 class SourceFormatError(DynaformError):
@@ -26,6 +61,27 @@ class Imported:
     seed_items: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     env: str | None = None  # the stage the names were resolved for, when one was found
     patterns: dict[str, str] = field(default_factory=dict)  # logical -> physical_name pattern
+    # unresolved parameters that became project variables: name -> the value assumed
+    variables: dict[str, str] = field(default_factory=dict)
+    # per-environment overrides of tables (conditions on the stage): env -> logical -> fields
+    overrides: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)  # tables whose Condition is false
+
+    def unresolved(self, name: str, assumed: str, where: str) -> None:
+        """Record a parameter with no value: the stage becomes ``{env}``, anything else a
+        project variable with ``assumed`` as its default."""
+        if name in self.variables:
+            return
+        if is_stage(name):
+            note = f"{where}: {name} has no value; it is the environment (names use {{env}})"
+            if note not in self.warnings:
+                self.warnings.append(note)
+            return
+        self.variables[name] = assumed
+        self.warnings.append(
+            f"{where}: {name} has no value; it is the project variable `{name}` "
+            f"(default {assumed!r}): set it under `vars:` or with --var {name}=VALUE"
+        )
 
 
 def dotted(path: Path_) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from dynaform.core.importers.common import Place, to_bool
+from dynaform.core.importers.common import Place, to_bool, unresolved_names
 from dynaform.core.importers.shapes import (
     ATTRIBUTE,
     BILLING_MODE,
@@ -30,7 +30,6 @@ from dynaform.core.importers.shapes import (
 from dynaform.core.live import normalize
 from dynaform.core.model import TableSpec
 from dynaform.core.source import Located
-from dynaform.core.validate import without_projected_keys
 
 KNOWN_PROPERTIES = {
     "TableName",
@@ -96,14 +95,21 @@ def from_create_table(
     if "KeySchema" not in params or "AttributeDefinitions" not in params:
         raise place.error("a table needs KeySchema and AttributeDefinitions")
     CREATE_TABLE.check(params, place)
+    attributes = " ".join(str(a.get("AttributeName")) for a in params["AttributeDefinitions"])
+    unknown = unresolved_names(attributes)
+    if unknown:
+        raise place.error(
+            f"its key attribute comes from {unknown[0]}, which has no value",
+            hint=f"pass --param {unknown[0]}=VALUE",
+        )
     for key in sorted(set(params) - KNOWN_PROPERTIES):
         warnings.append(f"{logical}: {key} is not supported and was left out")
     table = _describe_record(params, logical, warnings)
     tags = [{"Key": str(t["Key"]), "Value": str(t["Value"])} for t in params.get("Tags") or []]
-    spec = _normalized(place, table, _ttl(params), _backups(params), tags)
-    spec, notes = without_projected_keys(spec.model_copy(update={"logical_name": logical}))
-    warnings.extend(notes)
-    return spec
+    notes: list[str] = []
+    spec = _normalized(place, table, _ttl(params), _backups(params), tags, notes)
+    warnings += [note.replace(f"{spec.name}: ", f"{logical}: ", 1) for note in notes]
+    return spec.model_copy(update={"logical_name": logical})
 
 
 def from_describe_table(table: Any, place: Place) -> TableSpec:
@@ -119,9 +125,10 @@ def _normalized(
     ttl: dict[str, Any] | None,
     backups: dict[str, Any] | None,
     tags: list[dict[str, str]] | None,
+    notes: list[str] | None = None,
 ) -> TableSpec:
     try:
-        return normalize(table, ttl, backups, tags).spec
+        return normalize(table, ttl, backups, tags, notes).spec
     except (KeyError, StopIteration, TypeError, ValueError) as exc:
         raise place.error(f"cannot read its keys or indexes ({exc})") from exc
 

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from dynaform.core.importers.common import Place
+from dynaform.core.importers.common import Place, placeholder
 from dynaform.core.importers.shapes import kind_of
 
 NEEDS_A_STACK = {"Fn::GetAtt", "Fn::ImportValue", "Fn::FindInMap", "Fn::Select"}
@@ -29,8 +29,11 @@ class Resolver:
         stack: str,
         warnings: list[str],
         conditions_place: Place | None = None,
+        declared: Mapping[str, str] | None = None,
     ) -> None:
         self.parameters = dict(parameters)
+        self.declared = dict(declared or {})  # parameters without a default -> their Type
+        self.unresolved: set[str] = set()
         self.conditions = conditions
         self.stack = stack
         self.warnings = warnings
@@ -71,9 +74,22 @@ class Resolver:
             return None
         if name in self.parameters:
             return self.parameters[name]
+        if name in self.declared:
+            return self._unresolved(name, place)
         raise place.error(
             f"parameter {name!r} has no default and no --param", hint=f"pass --param {name}=VALUE"
         )
+
+    def _unresolved(self, name: str, place: Place) -> Any:
+        """A parameter without a default: a number is assumed (with a warning); anything else
+        stands as a placeholder that becomes ``{env}`` or a project variable."""
+        if self.declared[name] == "Number":
+            note = f"{place}: parameter {name} has no default; 5 assumed (edit it per environment)"
+            if note not in self.warnings:
+                self.warnings.append(note)
+            return 5
+        self.unresolved.add(name)
+        return placeholder(name)
 
     def _ref(self, arg: Any, place: Place) -> Any:
         if not isinstance(arg, str):

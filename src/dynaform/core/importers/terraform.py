@@ -14,6 +14,7 @@ from dynaform.core.importers.common import (
     Imported,
     Place,
     SourceFormatError,
+    placeholder,
     to_bool,
 )
 from dynaform.core.importers.create_table import from_create_table
@@ -142,39 +143,78 @@ def _header_lines(text: str) -> dict[tuple[str | int, ...], int]:
     }
 
 
+_REFERENCE = re.compile(r"\$\{(var|local)\.([A-Za-z0-9_]+)\}")
+_EXPRESSION = re.compile(r"\$\{([^}]*)\}")
+
+
 class _Variables:
+    """``var.x`` (default or --param), ``local.x`` (evaluated: locals are expressions over
+    variables and other locals) and ``terraform.workspace``; a variable without a value, or an
+    expression that cannot be evaluated, stands as a placeholder that becomes ``{env}`` or a
+    project variable."""
+
     def __init__(self, document: Mapping[str, Any], root: Place, params: Mapping[str, str]) -> None:
         self.values: dict[str, Any] = {}
+        self.locals: dict[str, Any] = {}
+        self.unresolved: set[str] = set()
+        self.expressions: dict[str, str] = {}  # expression -> its variable's name
+        self._evaluating: set[str] = set()
         _blocks().check(document.get("variable", []), root.at("variable"))
         for block in document.get("variable", []):
             for name, body in block.items():
                 MAPPING.check(body, root.at("variable", name))
                 self.values[name] = body.get("default")
+        _blocks().check(document.get("locals", []), root.at("locals"))
+        for block in document.get("locals", []):
+            self.locals.update(block)
         self.values.update(params)
         self.values["terraform.workspace"] = params.get("workspace", "default")
         self.stage = next((v for v in self.values if v.lower() in STAGE_NAMES), None)
 
-    def _var(self, name: str, place: Place) -> str:
-        if self.values.get(name) is None:
-            raise place.error(
-                f"var.{name} has no default and no --param", hint=f"pass --param {name}=VALUE"
-            )
-        return str(self.values[name])
+    def _reference(self, kind: str, name: str, place: Place) -> Any:
+        if kind == "var":
+            if self.values.get(name) is None:
+                self.unresolved.add(name)
+                return placeholder(name)
+            return self.values[name]
+        if name not in self.locals or name in self._evaluating:
+            return self._expression(f"local.{name}")
+        self._evaluating.add(name)
+        try:
+            return self.resolve(self.locals[name], place)
+        finally:
+            self._evaluating.discard(name)
+
+    def _expression(self, text: str) -> str:
+        """An expression dynaform cannot evaluate: a project variable of its own."""
+        name = self.expressions.setdefault(
+            text, re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_")[:40] or "expression"
+        )
+        self.unresolved.add(name)
+        return placeholder(name)
 
     def resolve(self, value: Any, place: Place) -> Any:
         if isinstance(value, list):
-            return [self.resolve(v, place.at(i)) for i, v in enumerate(value)]
+            items: list[Any] = []
+            for i, v in enumerate(value):
+                item = self.resolve(v, place.at(i))
+                # Terraform 0.11 wrote a list as ["${local.list}"]
+                single = isinstance(v, str) and _REFERENCE.fullmatch(v)
+                items += item if single and isinstance(item, list) else [item]
+            return items
         if isinstance(value, dict):
             return {k: self.resolve(v, place.at(k)) for k, v in value.items()}
         if not isinstance(value, str):
             return value
+        whole = _REFERENCE.fullmatch(value) or re.fullmatch(r"(var|local)\.([A-Za-z0-9_]+)", value)
+        if whole:
+            return self._reference(whole.group(1), whole.group(2), place)
         workspace = str(self.values["terraform.workspace"])
         resolved = value.replace("${terraform.workspace}", workspace)
-        resolved = re.sub(
-            r"\$\{var\.([A-Za-z0-9_]+)\}", lambda m: self._var(m.group(1), place), resolved
+        resolved = _REFERENCE.sub(
+            lambda m: str(self._reference(m.group(1), m.group(2), place)), resolved
         )
-        bare = re.fullmatch(r"var\.([A-Za-z0-9_]+)", resolved)
-        return self._var(bare.group(1), place) if bare else resolved
+        return _EXPRESSION.sub(lambda m: self._expression(m.group(1)), resolved)
 
     def env_pattern(self, name: Any) -> tuple[str, str] | None:
         """A name like "orders-${var.stage}" -> ("orders-{env}", the stage's value)."""
@@ -209,13 +249,33 @@ def import_terraform(text: str | bytes, params: Mapping[str, str], source: str) 
     result = Imported()
     for logical, body, place in _tables(document, root):
         MAPPING.check(body, place)
+        _refuse_dynamic(body, place)
         result.tables.append(_table(logical, body, place, variables, result.warnings))
         pattern = variables.env_pattern(body.get("name"))
         if pattern is not None:
             result.patterns[logical], result.env = pattern
     if not result.tables:
         raise SourceFormatError(f"{source}: no {RESOURCE} resource found")
+    expressions = {name: text for text, name in variables.expressions.items()}
+    for name in sorted(variables.unresolved):
+        what = f"`${{{expressions[name]}}}`" if name in expressions else f"var.{name}"
+        result.unresolved(name, name, f"{source}: {what}")
     return result
+
+
+def _refuse_dynamic(body: Mapping[str, Any], place: Place) -> None:
+    """A module whose blocks are ``dynamic`` (over variables) cannot be read from its source."""
+    dynamic = body.get("dynamic")
+    if not dynamic:
+        return
+    kinds = sorted({str(k) for block in dynamic if isinstance(block, dict) for k in block})
+    literal = sorted(k for k in body if k != "dynamic" and "${" not in str(body[k]))
+    raise place.error(
+        f"its {', '.join(kinds) or ''} blocks are `dynamic` over variables, which "
+        f"only a plan with values can expand; readable here: {', '.join(literal) or 'nothing'}",
+        hint="import the table from `terraform show -json`, a live table (dynaform export) or "
+        "write it in dynaform.yaml",
+    )
 
 
 def _table(
@@ -223,6 +283,10 @@ def _table(
 ) -> TableSpec:
     for key in sorted(set(body) - TERRAFORM_KNOWN):
         warnings.append(f"{RESOURCE}.{logical}: {key} is not supported and was left out")
+    tags = body.get("tags")
+    if isinstance(tags, str) and "${" in tags:  # a function call (``merge(…)``, ``map(…)``)
+        warnings.append(f"{RESOURCE}.{logical}: tags {body['tags']} is not evaluated; left out")
+        body = {k: v for k, v in body.items() if k != "tags"}
     resolved = {
         k: variables.resolve(v, place.at(k)) if k in _RESOLVED else v for k, v in body.items()
     }
