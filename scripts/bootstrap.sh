@@ -49,4 +49,18 @@ if ! chromium_ok; then
   exit 1
 fi
 
+# The PostgreSQL source's tests (`data import TABLE postgresql://...`) start a throwaway
+# cluster with Debian's PostgreSQL 15 (initdb and pg_ctl from /usr/lib/postgresql/15/bin).
+postgres_ok() { [ -x /usr/lib/postgresql/15/bin/initdb ] && [ -x /usr/lib/postgresql/15/bin/pg_ctl ]; }
+if ! postgres_ok; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== installing PostgreSQL 15 (postgresql-15) with apt-get (for the PostgreSQL source's tests)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15
+  fi
+fi
+if ! postgres_ok; then
+  echo "error: the PostgreSQL source's tests need PostgreSQL 15; install it, e.g. 'sudo apt-get install -y postgresql-15'" >&2
+  exit 1
+fi
+
 .venv/bin/dynaform local install

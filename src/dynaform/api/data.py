@@ -56,6 +56,24 @@ def import_items(table: DataTable, paths: list[Path], **options: Any) -> Any:
         return ops.import_files(table.wire(), table.name, paths, **options)
 
 
+def import_postgres(table: DataTable, dsn: str, query: str, **options: Any) -> Any:
+    """A PostgreSQL query's rows into ``table`` (``data import TABLE postgresql://...``)."""
+    from dynaform.data import postgres
+
+    with translated(table.target):
+        return postgres.import_query(table.wire(), table.name, dsn, query, **options)
+
+
+def is_postgres(source: str) -> bool:
+    return source.startswith(("postgresql://", "postgres://"))
+
+
+def parse_columns(text: str | None) -> Any:
+    from dynaform.data import postgres
+
+    return postgres.parse_columns(text)
+
+
 def copy_items(source: DataTable, target: DataTable, **options: Any) -> Any:
     from dynaform.data import ops
 

@@ -30,7 +30,13 @@ from rich.progress import (
 
 from dynaform.cli.context import AppState, confirm, confirm_protected, state
 from dynaform.cli.output import err, human_bytes, out, print_json
-from dynaform.cli.stdio import export_destination, import_sources, is_stdio
+from dynaform.cli.postgres import QUERY_OPTION, TRANSFORM_OPTION, TYPES_OPTION
+from dynaform.cli.stdio import (
+    check_export_target,
+    export_destination,
+    import_sources,
+    is_stdio,
+)
 from dynaform.errors import DynaformError, UsageError
 
 if TYPE_CHECKING:
@@ -171,7 +177,7 @@ def export(
 
     app_state = state(ctx)
     if not is_stdio(out_path):
-        _check_export_target(app_state, out_path, resume, force)
+        check_export_target(app_state, out_path, resume, force)
     source = _target(app_state, table)
     total = api.data.approximate_count(source)
     with (
@@ -218,42 +224,19 @@ def _print_export(app_state: AppState, source: DataTable, result: Any, out_path:
     )
 
 
-PROJECT_FILES = {"dynaform.yaml", "dynaform.yml", "dynaform.json"}
-
-
-def _check_export_target(app_state: AppState, path: Path, resume: bool, force: bool) -> None:
-    """Never overwrite the project (its file, the files it includes, its .dynaform/ state),
-    even with --force; never replace an export without --force or --resume."""
-    target = path.expanduser().resolve()
-    owned: set[Path] = set()
-    if app_state.has_project():
-        owned = app_state.project().files()
-    state_dir = (app_state.project_dir / ".dynaform").resolve()
-    project_like = path.name.lower() in PROJECT_FILES and path.exists()
-    if target in owned or project_like or state_dir in target.parents:
-        raise UsageError(
-            f"{path} belongs to the project; an export never replaces it",
-            hint="name another file, e.g. --out items.jsonl",
-        )
-    if resume or force or not path.exists():
-        return
-    if path.is_file() or (path.is_dir() and any(path.iterdir())):
-        raise UsageError(
-            f"{path} already exists; nothing was exported",
-            hint="name a new file or folder, pass --resume to continue that export, or --force "
-            "to replace it",
-        )
-
-
 @app.command("import")
 def import_(
     ctx: typer.Context,
     table: str = typer.Argument(..., help="Physical table name, or a logical one in a project."),
-    paths: list[Path] = typer.Argument(..., help="Files or S3-export folders."),
+    sources: list[str] = typer.Argument(
+        ..., help="Files, S3-export folders, or postgresql://user@host:5432/db with --query."
+    ),
     fmt: str | None = typer.Option(
         None, "--format", help="ddb-json, json or csv (default: detect)."
     ),
-    types: str | None = typer.Option(None, "--types", help="CSV type map: price=N,active=BOOL."),
+    types: str | None = TYPES_OPTION,
+    query: str | None = QUERY_OPTION,
+    transform: str | None = TRANSFORM_OPTION,
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted import."),
     rate: float | None = typer.Option(None, "--rate", help="At most this many items per second."),
     concurrency: int = typer.Option(8, "--concurrency", min=1, max=64, help="Requests in flight."),
@@ -261,36 +244,57 @@ def import_(
     force: bool = typer.Option(False, "--force", help=FORCE_HELP),
     typed: str | None = typer.Option(None, "--confirm", help=CONFIRM_HELP),
 ) -> None:
-    """Import items (DynamoDB JSON lines, JSON lines, CSV, S3 exports, Workbench models).
+    """Import items (DynamoDB JSON lines, JSON lines, CSV, S3 exports, Workbench models, or a
+    PostgreSQL query's rows).
 
     Every file is checked before anything is sent. Nothing is dropped: items DynamoDB will not
     take go to the reject file and the command fails naming it.
 
     Example: dynaform data import orders orders.jsonl.gz --rate 500
+
+    Example: dynaform data import projects postgresql://app@db:5432/app --query "SELECT ..."
     """
     from dynaform import api
 
     app_state = state(ctx)
     target = _target(app_state, table)
     _guard(target, "import into it", force, typed)
-    if rejects is None and any(is_stdio(p) for p in paths):
-        rejects = Path("stdin.rejects.jsonl")
+    options = {"resume": resume, "rate": rate, "concurrency": concurrency, "rejects": rejects}
+    if sources and api.data.is_postgres(sources[0]):
+        from dynaform.cli.postgres import import_postgres
+
+        import_postgres(app_state, target, sources, query, types, transform, options)
+    elif query or transform:
+        raise UsageError("--query and --transform go with a postgresql:// source")
+    else:
+        _import_files(app_state, target, [Path(source) for source in sources], fmt, types, options)
+
+
+def _import_files(
+    app_state: AppState,
+    target: DataTable,
+    paths: list[Path],
+    fmt: str | None,
+    types: str | None,
+    options: dict[str, Any],
+) -> None:
+    from dynaform import api
+
+    if options["rejects"] is None and any(is_stdio(p) for p in paths):
+        options["rejects"] = Path("stdin.rejects.jsonl")
     with (
         _bar(f"import {target.name}", None, app_state.json) as bar,
         _interruptible(f"import into {target.name}", bar),
-        import_sources(paths, fmt, resume) as sources,
+        import_sources(paths, fmt, options["resume"]) as files,
     ):
         result = api.data.import_items(
             target,
-            sources,
+            files,
             fmt=_format(fmt),
             types=api.data.parse_type_map(types),
-            resume=resume,
-            rate=rate,
-            concurrency=concurrency,
-            rejects=rejects,
             progress=bar.advance,
             on_total=bar.total,
+            **options,
         )
     summary = api.data.summary(result.stats, result.seconds)
     if app_state.json:

@@ -9,8 +9,12 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dynaform.errors import UsageError
+
+if TYPE_CHECKING:
+    from dynaform.cli.context import AppState
 
 STDIO = "-"
 
@@ -51,3 +55,30 @@ def import_sources(paths: list[Path], fmt: str | None, resume: bool) -> Iterator
         with spooled.open("wb") as out:
             shutil.copyfileobj(sys.stdin.buffer, out)
         yield [spooled if is_stdio(p) else p for p in paths]
+
+
+PROJECT_FILES = {"dynaform.yaml", "dynaform.yml", "dynaform.json"}
+
+
+def check_export_target(app_state: AppState, path: Path, resume: bool, force: bool) -> None:
+    """Never overwrite the project (its file, the files it includes, its .dynaform/ state),
+    even with --force; never replace an export without --force or --resume."""
+    target = path.expanduser().resolve()
+    owned: set[Path] = set()
+    if app_state.has_project():
+        owned = app_state.project().files()
+    state_dir = (app_state.project_dir / ".dynaform").resolve()
+    project_like = path.name.lower() in PROJECT_FILES and path.exists()
+    if target in owned or project_like or state_dir in target.parents:
+        raise UsageError(
+            f"{path} belongs to the project; an export never replaces it",
+            hint="name another file, e.g. --out items.jsonl",
+        )
+    if resume or force or not path.exists():
+        return
+    if path.is_file() or (path.is_dir() and any(path.iterdir())):
+        raise UsageError(
+            f"{path} already exists; nothing was exported",
+            hint="name a new file or folder, pass --resume to continue that export, or --force "
+            "to replace it",
+        )
