@@ -160,6 +160,8 @@ def test_parameters_without_defaults_become_env_and_project_variables(
     assert ddb.describe_table(TableName="bank-accounts-dev")["Table"]["TableStatus"] == "ACTIVE"
     _, tf, _ = imported_project(cli, tmp_path, "tf-locals-name.tf")
     assert tf["tables"]["carts"]["physical_name"] == "shop-{env}-carts"
+    _, sls, _ = imported_project(cli, tmp_path, "serverless-opt-stage-provider.serverless.yml")
+    assert sls["tables"]["BookingsTable"]["physical_name"] == "bookings-{env}"
 
 
 def test_conditions_on_the_stage_become_one_table_with_overrides(

@@ -89,6 +89,10 @@ def import_text(text: str | bytes, filename: str, fmt: str, params: Mapping[str,
             text = decode(Path(filename), text)
         except SourceError as exc:
             raise SourceFormatError(str(exc)) from None
+    return _import_kind(text, filename, fmt, params).settle()
+
+
+def _import_kind(text: str, filename: str, fmt: str, params: Mapping[str, str]) -> Imported:
     kind = detect(text, filename) if fmt == "auto" else fmt
     if kind == "cloudformation":
         return import_cloudformation(text, params, filename)

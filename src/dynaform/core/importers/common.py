@@ -67,6 +67,23 @@ class Imported:
     overrides: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)  # tables whose Condition is false
 
+    def settle(self) -> Imported:
+        """Table names holding placeholders keep them as their name pattern (written as
+        ``physical_name``) and are named for this import's environment, so a TableSpec's name
+        is always a real name."""
+
+        def value(match: re.Match[str]) -> str:
+            name = match.group(1)
+            return (self.env or "dev") if is_stage(name) else self.variables.get(name, name)
+
+        for index, spec in enumerate(self.tables):
+            if unresolved_names(spec.name):
+                self.patterns.setdefault(spec.logical_name, spec.name)
+                self.tables[index] = spec.model_copy(
+                    update={"name": _PLACEHOLDER.sub(value, spec.name)}
+                )
+        return self
+
     def unresolved(self, name: str, assumed: str, where: str) -> None:
         """Record a parameter with no value: the stage becomes ``{env}``, anything else a
         project variable with ``assumed`` as its default."""

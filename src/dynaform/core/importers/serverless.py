@@ -14,6 +14,7 @@ from dynaform.core.importers.common import (
     Imported,
     Place,
     SourceFormatError,
+    placeholder,
     read_document,
     with_data,
 )
@@ -84,7 +85,8 @@ class _Variables:
             if node is not None:
                 return self.text(str(node), place, depth + 1)
         elif kind in {"opt", "sls"} and path == "stage" and self.stage is not None:
-            return self.stage
+            # the stage chosen by the command line is the environment: names follow {env}
+            return self.stage if "stage" in self.params else placeholder("stage")
         elif path in self.params:
             return self.params[path]
         if fallback is not None:
