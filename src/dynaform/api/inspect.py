@@ -85,3 +85,20 @@ def live_tables(binding: Binding, pattern: str = "*") -> list[LiveTable]:
             hint="see `dynaform status` for the tables there",
         )
     return [t for t in read_live(conn, names).values() if t is not None]
+
+
+def table_metrics(binding: Binding, name: str, since: str = "24h") -> Any:
+    """The table's CloudWatch metrics (per table and per GSI) over ``since`` ('24h', '7d'),
+    as ``dynaform.aws.metrics.TableMetrics``; a sentence instead where CloudWatch is absent
+    (DynamoDB Local has no metrics)."""
+    from dynaform.aws.metrics import cloudwatch_client, parse_since, read_metrics
+
+    window = parse_since(since)
+    report = describe(binding, name)
+    conn = binding.connection()
+    if conn.caps.engine == "dynamodb-local":
+        return "metrics are not available on DynamoDB Local (CloudWatch exists on AWS only)"
+    client = cloudwatch_client(conn.settings, conn.endpoint_url)
+    indexes = [gsi.name for gsi in report.live.spec.gsis]
+    with translated(conn.target):
+        return read_metrics(client, report.live.spec.name, indexes, window)

@@ -281,11 +281,16 @@ def destroy(
 def describe(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="A physical table name, or a logical one with -e."),
+    metrics: bool = typer.Option(
+        False, "--metrics", help="CloudWatch: consumed capacity, throttles, utilisation."
+    ),
+    since: str = typer.Option("24h", "--since", help="The metrics' window: 90m, 24h, 7d, 2w."),
 ) -> None:
     """Verification report of one table: status, items, size, billing, encryption, PITR, TTL,
-    stream and every index with its status and backfill.
+    stream and every index with its status and backfill; with --metrics, its CloudWatch
+    metrics per table and per GSI as small charts.
 
-    Example: dynaform -e dev describe main
+    Example: dynaform -e dev describe main --metrics --since 24h
     """
     from dynaform import api
     from dynaform.core.text import billing_text, gsi_text, sse_text
@@ -312,12 +317,21 @@ def describe(
     }
     if app.json:
         indexes = {g.name: gsi_text(g) for g in spec.gsis}
-        print_json(report | {"indexes": indexes, "arn": live.arn, "tags": spec.tags})
+        extra = {"indexes": indexes, "arn": live.arn, "tags": spec.tags}
+        if metrics:
+            from dynaform.cli.metrics import metrics_json
+
+            extra["metrics"] = metrics_json(api.inspect.table_metrics(binding, name, since))
+        print_json(report | extra)
         return
     for key, value in report.items():
         out.print(f"[bold]{key:<23}[/] {value}", markup=True)
     if spec.gsis or spec.lsis:
         _index_grid(found)
+    if metrics:
+        from dynaform.cli.metrics import show_metrics
+
+        show_metrics(api.inspect.table_metrics(binding, name, since))
 
 
 def _index_grid(found: Any) -> None:
