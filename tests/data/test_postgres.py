@@ -211,3 +211,41 @@ def test_a_row_without_its_key_goes_to_the_reject_file_with_its_row_number(
     assert "PK" in line["Error"]
     found = table_items(ddb_endpoint, table, tmp_path)
     assert sorted(found) == ["a", "b", "d"]
+
+
+TRANSFORM = """\
+def row(item):
+    if item["PK"] == "b":
+        return None
+    return {**item, "seen": True}
+"""
+
+
+def test_transform_epoch_ms_and_an_unstorable_value(
+    pg: str, ddb: Any, ddb_endpoint: str, table_name: Any, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str], clean_env: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    table = table_name("pgtransform")
+    make_table(ddb, table)
+    clean_env.chdir(tmp_path)
+    (tmp_path / "shape.py").write_text(TRANSFORM)
+    query = (
+        "SELECT pk AS \"PK\", timestamptz '2024-01-01 00:00:00.25+00' AS at,"
+        " CASE WHEN pk = 'd' THEN 'NaN'::numeric ELSE n END AS n"
+        " FROM keyless WHERE pk IS NOT NULL ORDER BY pk"
+    )
+    result = run_cli(
+        capsys, "--endpoint-url", ddb_endpoint, "data",
+        "import", table, pg, "--query", query, "--types", "at=epoch-ms",
+        "--transform", "shape:row",
+    )  # fmt: skip
+    assert result.code == 1, result.stderr  # the NaN row is rejected
+    assert "1 skipped by the transform, 1 rejected" in result.stdout
+    [line] = [orjson.loads(text) for text in (tmp_path / f"{table}.postgres.rejects.jsonl")
+              .read_bytes().splitlines()]  # fmt: skip
+    assert line["Source"] == "postgresql: row 3" and "NaN" in line["Error"]
+    found = table_items(ddb_endpoint, table, tmp_path)
+    assert found == {
+        "a": {"PK": ("S", "a"), "at": ("N", Decimal("1704067200250")), "n": ("N", Decimal(1)),
+              "seen": ("BOOL", True)},
+    }  # fmt: skip
