@@ -249,3 +249,24 @@ def test_transform_epoch_ms_and_an_unstorable_value(
         "a": {"PK": ("S", "a"), "at": ("N", Decimal("1704067200250")), "n": ("N", Decimal(1)),
               "seen": ("BOOL", True)},
     }  # fmt: skip
+
+
+def test_an_unreachable_server_and_a_bad_query_are_one_sentence_each(
+    pg: str, ddb: Any, ddb_endpoint: str, table_name: Any, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str], clean_env: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    table = table_name("pgbad")
+    make_table(ddb, table)
+    clean_env.chdir(tmp_path)
+    cli = ("--endpoint-url", ddb_endpoint, "data", "import", table)
+    closed = pg.rsplit(":", 1)[0] + ":1/postgres"
+    refused = run_cli(capsys, *cli, closed, "--query", 'SELECT 1 AS "PK"')
+    assert refused.code == 1
+    assert "cannot connect to PostgreSQL" in refused.stderr and "Traceback" not in refused.stderr
+    assert not (tmp_path / f"{table}.postgres.checkpoint.json").exists()  # nothing to resume
+    wrong = run_cli(capsys, *cli, pg, "--query", "SELECT nope FROM keyless")
+    assert wrong.code == 1
+    assert "PostgreSQL refused the query" in wrong.stderr and "nope" in wrong.stderr
+    assert not (tmp_path / f"{table}.postgres.checkpoint.json").exists()
+    missing = run_cli(capsys, *cli, pg)
+    assert missing.code != 0 and "--query" in missing.stderr

@@ -181,6 +181,10 @@ class _Rows:
                     item = self._item(position, names, row)
                     if item is not None:
                         yield position, item
+            except psycopg.OperationalError as exc:
+                raise RunStoppedError(
+                    f"the connection to PostgreSQL was lost: {str(exc).strip()}"
+                ) from exc
             except psycopg.Error as exc:
                 raise DataError(f"PostgreSQL refused the query: {str(exc).strip()}") from exc
             finally:
@@ -258,8 +262,15 @@ def import_query(
         raise exc.resumable(
             f"run the same import with --resume ({checkpoint_path} keeps its progress)"
         ) from exc
+    except DataError:
+        if not done and mark.value == 0:  # nothing to resume: a fresh run is the same
+            saver.state["files"] = None
+        raise
     finally:
-        saver.record(LABEL, mark.value, now=True)
+        if saver.state["files"] is None:
+            checkpoint_path.unlink(missing_ok=True)
+        else:
+            saver.record(LABEL, mark.value, now=True)
     checkpoint_path.unlink()
     stats = writer.stats
     stats.rejected, stats.reasons = reject_file.count, dict(reject_file.reasons)
