@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from dynaform.core.importers import import_text
+from dynaform.core.importers import SourceFormatError, import_text
 from tests.core.test_import_malformed import _DELETE, KEY, Edit, assert_clear_error, edited
 
 # --- Terraform --------------------------------------------------------------------------
@@ -256,7 +256,7 @@ def test_the_workbench_base_imports() -> None:
 # --- AWS CLI JSON -----------------------------------------------------------------------
 
 CREATE: dict[str, Any] = {
-    "TableName": "t",
+    "TableName": "tbl",
     "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
     "KeySchema": [KEY],
     "BillingMode": "PAY_PER_REQUEST",
@@ -355,5 +355,11 @@ def test_malformed_aws_cli_json(
 
 
 def test_the_aws_cli_json_bases_import() -> None:
-    assert import_text(json.dumps(CREATE), "t.json", "auto", {}).tables[0].name == "t"
-    assert import_text(json.dumps(DESCRIBE), "d.json", "auto", {}).tables[0].name == "t"
+    assert import_text(json.dumps(CREATE), "t.json", "auto", {}).tables[0].name == "tbl"
+    assert import_text(json.dumps(DESCRIBE), "d.json", "auto", {}).tables[0].name == "tbl"
+
+
+def test_a_table_name_dynamodb_refuses_is_an_error_at_its_place() -> None:
+    short = {**CREATE, "TableName": "t"}
+    with pytest.raises(SourceFormatError, match=r"t.json:1: TableName: table name 't' has 1"):
+        import_text(json.dumps(short), "t.json", "auto", {})

@@ -62,6 +62,12 @@ def test_defaults_environment_values_environ_and_flags_in_order(tmp_path: Path) 
     assert main.tags["owner"] == "ops" and main.tags["key"] == "kms-"
 
 
+def test_a_doubled_dollar_is_the_text(tmp_path: Path) -> None:
+    project = load_project(write(tmp_path, PROJECT.replace('"kms-${kms}"', '"$${owner}"')))
+    main = next(s for s in project.resolve("prod") if s.logical_name == "main")
+    assert main.tags["key"] == "${owner}" and main.tags["owner"] == "team-a"
+
+
 def test_an_undeclared_variable_is_an_error_naming_it(tmp_path: Path) -> None:
     with pytest.raises(SchemaError, match=r"unknown placeholder \{region\}"):
         load_project(write(tmp_path, PROJECT.replace("{prefix}{env}", "{region}{env}")))

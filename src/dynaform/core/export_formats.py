@@ -106,6 +106,17 @@ def logical_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "-", text)
 
 
+def escaped(value: Any) -> Any:
+    """Text ``${…}`` from a foreign file stays text in the project file (``$${…}``)."""
+    if isinstance(value, str):
+        return value.replace("${", "$${")
+    if isinstance(value, list):
+        return [escaped(v) for v in value]
+    if isinstance(value, dict):
+        return {k: escaped(v) for k, v in value.items()}
+    return value
+
+
 @dataclass
 class ImportedProject:
     """What ``dynaform import`` writes: tables, seed items per table, warnings."""
@@ -127,7 +138,7 @@ class ImportedProject:
         self.seeds.update(result.seed_items)
         for spec in result.tables:
             logical = logical_name(spec.logical_name) or spec.name
-            raw = with_variables(table_to_raw(spec), in_name=False)
+            raw = with_variables(escaped(table_to_raw(spec)), in_name=False)
             pattern = result.patterns.get(spec.logical_name)
             raw["physical_name"] = with_variables(pattern or spec.name, in_name=True)
             if logical in self.tables:

@@ -56,6 +56,8 @@ def _keys(schema: list[dict[str, str]], types: dict[str, str]) -> tuple[KeyAttr,
 def _projection(raw: dict[str, Any]) -> Projection:
     kind = raw.get("ProjectionType", "ALL")
     non_key = tuple(sorted(raw.get("NonKeyAttributes", []))) if kind == "INCLUDE" else ()
+    if kind == "INCLUDE" and not non_key:  # INCLUDE of nothing projects the keys only
+        kind = "KEYS_ONLY"
     return Projection(type=kind, non_key=non_key)
 
 

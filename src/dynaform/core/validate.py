@@ -44,9 +44,10 @@ def without_projected_keys(spec: TableSpec) -> tuple[TableSpec, list[str]]:
             f"{', '.join(dropped)}, always projected; left out of include"
         )
         kept = tuple(a for a in index.projection.non_key if a not in keys)
-        return index.model_copy(
-            update={"projection": index.projection.model_copy(update={"non_key": kept})}
+        projection = index.projection.model_copy(
+            update={"non_key": kept} if kept else {"type": "KEYS_ONLY", "non_key": ()}
         )
+        return index.model_copy(update={"projection": projection})
 
     gsis = tuple(
         trimmed(g, {g.partition_key.name} | ({g.sort_key.name} if g.sort_key else set()))

@@ -2,7 +2,8 @@
 
 A variable's value, highest first: ``--var NAME=VALUE``, ``$DYNAFORM_VAR_NAME``, the
 environment's ``vars:``, the project's ``vars:``. Naming rules and ``physical_name`` use a
-variable as ``{NAME}`` (like ``{env}``); any other string value as ``${NAME}``.
+variable as ``{NAME}`` (like ``{env}``); any other string value as ``${NAME}`` (``$${NAME}``
+is the text ``${NAME}``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dynaform.errors import UsageError
 
 ENV_PREFIX = "DYNAFORM_VAR_"
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
-_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_REFERENCE = re.compile(r"(\$?)\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,9 @@ def substitute(node: Any, values: Mapping[str, str], missing: set[str]) -> Any:
     if isinstance(node, str):
 
         def one(match: re.Match[str]) -> str:
-            name = match.group(1)
+            name = match.group(2)
+            if match.group(1):  # $${NAME} is the text ${NAME}
+                return match.group(0)[1:]
             if name in values:
                 return values[name]
             missing.add(name)

@@ -30,6 +30,7 @@ from dynaform.core.importers.shapes import (
 from dynaform.core.live import normalize
 from dynaform.core.model import TableSpec
 from dynaform.core.source import Located
+from dynaform.core.validate import check_name
 
 KNOWN_PROPERTIES = {
     "TableName",
@@ -95,6 +96,10 @@ def from_create_table(
     if "KeySchema" not in params or "AttributeDefinitions" not in params:
         raise place.error("a table needs KeySchema and AttributeDefinitions")
     CREATE_TABLE.check(params, place)
+    name = params.get("TableName")
+    wrong = check_name("table", name) if isinstance(name, str) else None
+    if wrong is not None:
+        raise place.at("TableName").error(wrong)
     attributes = " ".join(str(a.get("AttributeName")) for a in params["AttributeDefinitions"])
     unknown = unresolved_names(attributes)
     if unknown:
