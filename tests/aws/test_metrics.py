@@ -120,3 +120,6 @@ def test_dynamodb_local_says_metrics_are_not_available_there(
     shown = run_cli(capsys, "--endpoint-url", ddb_endpoint, "describe", table, "--metrics")
     assert shown.code == 0, shown.stderr
     assert "metrics are not available on DynamoDB Local" in shown.stdout
+    window = ("--endpoint-url", ddb_endpoint, "describe", table, "--metrics", "--since", "soon")
+    refused = run_cli(capsys, *window)
+    assert refused.code == 1 and "cannot read the window 'soon'" in refused.stderr

@@ -117,9 +117,20 @@ class PostgresResult:
     rejects: Path | None
 
 
+def _require_psycopg() -> None:
+    try:
+        import psycopg  # noqa: F401
+    except ImportError as exc:
+        raise DataError(
+            "reading PostgreSQL needs psycopg 3, which is not installed",
+            hint="pip install 'dynaform[postgres]' (or psycopg[binary])",
+        ) from exc
+
+
 def _identity(dsn: str, query: str) -> dict[str, Any]:
     """What the checkpoint must match to resume: the database (without its password) and
     the query."""
+    _require_psycopg()
     from psycopg.conninfo import conninfo_to_dict
 
     try:
