@@ -104,3 +104,16 @@ def test_status_shows_precedence_and_apply_uses_the_values(
     assert replan.code == 0, replan.stdout
     bad = cli("-f", file, "--var", "no-equals", "plan")
     assert bad.code == 2 and "is not NAME=VALUE" in bad.stderr
+
+
+def test_the_python_api_honours_the_same_overrides(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dynaform import api
+
+    file = write(tmp_path)
+    monkeypatch.setenv("DYNAFORM_VAR_prefix", "env-")
+    assert names(api.load_project(file), "prod")["main"] == "env-prod-main"
+    project = api.load_project(file, {"prefix": "py-"})
+    assert names(project, "prod")["main"] == "py-prod-main"
+    assert project.variables("prod")["prefix"].origin == "--var"

@@ -13,6 +13,8 @@ goes through it, and botocore errors become ``DynaformError`` here.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from dynaform.api.binding import (
@@ -47,8 +49,12 @@ from dynaform.core.load import Project
 from dynaform.core.load import load_project as _load_project
 
 
-def load_project(path: str | Path) -> Project:
-    return _load_project(Path(path))
+def load_project(path: str | Path, variables: Mapping[str, str] | None = None) -> Project:
+    """The project file, its variables overridden by ``variables`` (``--var``) and
+    ``$DYNAFORM_VAR_*``."""
+    project = _load_project(Path(path))
+    project.use_vars(variables or {}, os.environ)
+    return project
 
 
 __all__ = [

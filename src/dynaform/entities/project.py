@@ -56,6 +56,7 @@ def bind_project(
     environ = os.environ if environ is None else environ
     given = None if path is None else Path(path)
     project = load_project(find_project_file(Path.cwd(), given))
+    project.use_vars({}, environ)  # $DYNAFORM_VAR_* as on the command line
     name = project.select_environment(env, environ)
     flags = Flags(endpoint_url=endpoint_url, region=region, profile=profile, local=local)
     settings = resolve_settings(flags, environ, project.target(name))
