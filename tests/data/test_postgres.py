@@ -175,11 +175,17 @@ def test_sigkill_midway_then_resume_ends_exact(
         with contextlib.suppress(FileNotFoundError, orjson.JSONDecodeError, KeyError):
             done = int(orjson.loads(saved.read_bytes())["files"].get("postgresql", 0))
         time.sleep(0.05)
+    # streaming: the importer's session reads the result 2,000 rows at a time from a cursor
+    with psycopg.connect(pg, autocommit=True) as connection:
+        fetching = connection.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'FETCH FORWARD 2000 FROM%'"
+        ).fetchone()
     running.send_signal(signal.SIGKILL)
     running.wait(timeout=60)
     assert running.returncode == -signal.SIGKILL
     stopped_at = int(orjson.loads(saved.read_bytes())["files"]["postgresql"])
     assert 2000 <= stopped_at < ROWS
+    assert fetching == (1,)
     assert len(table_items(ddb_endpoint, table, tmp_path)) < ROWS
     resumed = subprocess.run(
         [sys.executable, "-m", "dynaform", *args, "--resume"], cwd=tmp_path, env=env,
