@@ -167,8 +167,9 @@ def test_parameters_without_defaults_become_env_and_project_variables(
 def test_conditions_on_the_stage_become_one_table_with_overrides(
     cli: Any, ddb: Any, tmp_path: Path
 ) -> None:
-    file, project, _ = imported_project(cli, tmp_path, "cfn-conditions-on-stage.yaml")
+    file, project, stderr = imported_project(cli, tmp_path, "cfn-conditions-on-stage.yaml")
     assert list(project["tables"]) == ["LedgerTable"]
+    assert "LedgerTableProd: left out, its Condition IsProd is false here" in stderr
     override = project["environments"]["prod"]["tables"]["LedgerTable"]
     assert override == {
         "billing": {"provisioned": {"read": 20, "write": 10}},
@@ -321,3 +322,30 @@ def test_merge_keys_nested_short_forms_and_refused_functions() -> None:
     assert import_text(template, "t.yaml", "auto", {"Stage": "prod"}).tables[0].name == "prod-t"
     with pytest.raises(SourceFormatError, match=r"t\.yaml:15: .*TableName.*Fn::GetAtt cannot"):
         import_text(template.replace("!Ref Stage]]", "!GetAtt X.Arn]]"), "t.yaml", "auto", {})
+
+
+def test_foreach_over_a_list_parameter_and_nested_loops() -> None:
+    template = textwrap.dedent("""\
+        Transform: AWS::LanguageExtensions
+        Parameters:
+          Names: {Type: CommaDelimitedList, Default: "a1, b2"}
+        Resources:
+          Fn::ForEach::Outer:
+            - Name
+            - !Ref Names
+            - Fn::ForEach::Inner:
+                - Kind
+                - [x, y]
+                - T${Name}${Kind}:
+                    Type: AWS::DynamoDB::Table
+                    Properties:
+                      TableName: !Sub "t-${Name}-&{Kind}"
+                      BillingMode: PAY_PER_REQUEST
+                      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+                      KeySchema: [{AttributeName: id, KeyType: HASH}]
+        """)
+    result = import_text(template, "t.yaml", "auto", {})
+    assert [s.name for s in result.tables] == ["t-a1-x", "t-a1-y", "t-b2-x", "t-b2-y"]
+    looped = template.replace("[x, y]", "[x, x]")
+    with pytest.raises(SourceFormatError, match="makes the resource 'Ta1x' twice"):
+        import_text(looped, "t.yaml", "auto", {})

@@ -110,6 +110,7 @@ def _import_resource(
     condition = resource.get("Condition")
     if isinstance(condition, str) and not resolver.condition(condition, place):
         result.skipped.append(logical)
+        result.warnings.append(f"{logical}: left out, its Condition {condition} is false here")
         return
     raw_props = resource.get("Properties")
     props_place = place.at("Properties")
