@@ -349,3 +349,23 @@ def test_foreach_over_a_list_parameter_and_nested_loops() -> None:
     looped = template.replace("[x, y]", "[x, x]")
     with pytest.raises(SourceFormatError, match="makes the resource 'Ta1x' twice"):
         import_text(looped, "t.yaml", "auto", {})
+
+
+def test_a_key_from_a_variable_without_a_value_is_one_sentence() -> None:
+    text = textwrap.dedent("""\
+        variable "pk" {}
+        resource "aws_dynamodb_table" "t" {
+          name = "tbl"
+          hash_key = var.pk
+          billing_mode = "PAY_PER_REQUEST"
+          attribute {
+            name = var.pk
+            type = "S"
+          }
+        }
+        """)
+    where = r"t\.tf:2: aws_dynamodb_table\.t: its key attribute"
+    with pytest.raises(SourceFormatError, match=where):
+        import_text(text, "t.tf", "auto", {})
+    [spec] = import_text(text, "t.tf", "auto", {"pk": "id"}).tables
+    assert spec.partition_key.name == "id"

@@ -104,8 +104,9 @@ def from_create_table(
     unknown = unresolved_names(attributes)
     if unknown:
         raise place.error(
-            f"its key attribute comes from {unknown[0]}, which has no value",
-            hint=f"pass --param {unknown[0]}=VALUE",
+            f"its key attribute comes from {unknown[0]}, which has no value here",
+            hint=f"pass --param {unknown[0]}=VALUE if it is a parameter or variable, "
+            "else write the key attribute literally",
         )
     for key in sorted(set(params) - KNOWN_PROPERTIES):
         warnings.append(f"{logical}: {key} is not supported and was left out")
