@@ -170,6 +170,7 @@ def test_conditions_on_the_stage_become_one_table_with_overrides(
     file, project, stderr = imported_project(cli, tmp_path, "cfn-conditions-on-stage.yaml")
     assert list(project["tables"]) == ["LedgerTable"]
     assert "LedgerTableProd: left out, its Condition IsProd is false here" in stderr
+    assert list(project["environments"]) == ["dev", "staging", "prod"]
     override = project["environments"]["prod"]["tables"]["LedgerTable"]
     assert override == {
         "billing": {"provisioned": {"read": 20, "write": 10}},

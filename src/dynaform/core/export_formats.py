@@ -165,10 +165,10 @@ class ImportedProject:
             environment["seeds"] = list(self.seed_documents())
         environments = {env_name: environment}
         for env, tables in self.overrides.items():
-            if env == env_name:
+            if env == env_name and tables:
                 environment["tables"] = tables
-            else:
-                environments[env] = {"target": "local", "tables": tables}
+            elif env != env_name:
+                environments[env] = {"target": "local"} | ({"tables": tables} if tables else {})
         project: dict[str, Any] = {"project": name, "naming": "{table}"}
         if self.variables:
             project["vars"] = dict(self.variables)

@@ -44,6 +44,7 @@ def add_stage_overrides(
         if value == current:
             continue
         other = import_for(value)
+        result.overrides.setdefault(value, {})  # every allowed stage is an environment
         for spec in other.tables:
             base = mine.get(_key(other, spec))
             if base is None:
