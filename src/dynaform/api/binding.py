@@ -79,32 +79,10 @@ class Connection:
 def local_endpoint(
     project_dir: Path, port: int = DEFAULT_PORT, report: Report | None = None
 ) -> str:
-    """The managed engine's URL. One engine per port on a machine: this folder's own when it
-    runs; else dynaform's engine that another folder started on that port (said in one line);
-    else this folder's, started now (said, with how to stop it)."""
-    from dynaform.local import engine
-    from dynaform.local.paths import local_state_dir
-    from dynaform.local.registry import engine_on_port
+    """The managed engine's URL (see ``dynaform.local.managed``)."""
+    from dynaform.local.managed import managed_endpoint
 
-    say = report or (lambda _message: None)
-    state_dir = local_state_dir(project_dir)
-    current = engine.status(state_dir)
-    if current.running and current.record is not None:
-        return current.record.endpoint_url
-    other = engine_on_port(port)
-    if other is not None:
-        say(
-            f"using the local engine of {other.project_dir} on port {port} (its data lives "
-            "there; `dynaform local stop` in that folder stops it)"
-        )
-        return other.record.endpoint_url
-    say(f"starting the local engine (DynamoDB Local) on port {port} for {project_dir} …")
-    started = engine.start(state_dir, port=port, report=report).record
-    say(
-        f"DynamoDB Local keeps running on {started.endpoint_url}; stop it with "
-        f"`dynaform local stop` in {project_dir}"
-    )
-    return started.endpoint_url
+    return managed_endpoint(project_dir, port, report)
 
 
 def connect_settings(settings: Settings, endpoint_url: str | None) -> Connection:

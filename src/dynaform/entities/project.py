@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from dynaform.core.load import Project, find_project_file, load_project
 from dynaform.entities.cursor import KEY_ENV
+from dynaform.errors import ConfigError
 from dynaform.settings import Flags, Settings, resolve_settings
 
 if TYPE_CHECKING:
@@ -68,17 +69,13 @@ def bind_project(
 
 
 def _local_endpoint(project_dir: Path, environ: Mapping[str, str]) -> str:
-    """The managed engine's URL (the project's ``.dynaform/local``), started when down."""
-    from dynaform.local import engine
-    from dynaform.local.paths import local_state_dir
+    """The managed engine's URL, found or started as the CLI does (``local.managed``)."""
+    from dynaform.local.managed import managed_endpoint
 
-    state_dir = local_state_dir(project_dir)
-    current = engine.status(state_dir)
-    if current.running and current.record is not None:
-        return current.record.endpoint_url
     raw = environ.get("DYNAFORM_LOCAL_PORT", "")
-    port = int(raw) if raw.isdigit() else DEFAULT_LOCAL_PORT
-    return engine.start(state_dir, port=port).record.endpoint_url
+    if raw and not (raw.isdigit() and 0 < int(raw) < 65536):
+        raise ConfigError(f"DYNAFORM_LOCAL_PORT={raw!r} is not a port number")
+    return managed_endpoint(project_dir, int(raw) if raw else DEFAULT_LOCAL_PORT)
 
 
 def store_from_project(
