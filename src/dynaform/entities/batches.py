@@ -152,8 +152,8 @@ class _ClientWire(WireClient):
         self.retries = 0
 
     def call(self, operation: str, payload: bytes | dict[str, Any]) -> dict[str, Any]:
-        if operation != "BatchWriteItem":
-            raise NotImplementedError(operation)
+        if operation != "BatchWriteItem":  # the bulk writer sends nothing else through it
+            raise EntityError(f"the store's batch transport only writes batches, not {operation}")
         request = orjson.loads(payload) if isinstance(payload, bytes) else payload
         self.requests += 1
         answer = self.client.batch_write_item(
