@@ -7,6 +7,7 @@
     GET    /users/{userId}/events/{eventId}                            200 + ETag | 404
     POST   /users/{userId}/events                                      201 + Location + ETag
     PATCH  /users/{userId}/events/{eventId}      If-Match required     200 | 412 | 428
+           (on a recurring master: the series, master and occurrences in one transaction)
     DELETE /users/{userId}/events/{eventId}      If-Match required     204 | 412 | 428
     PUT    /users/{userId}/shares/{otherUserId}  {"role": "reader" | "writer"}, owner only
     DELETE /users/{userId}/shares/{otherUserId}; GET /users/{userId}/shares (owner only)
@@ -24,16 +25,12 @@ import argparse
 import contextlib
 import sys
 import uuid
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import Body, FastAPI, Header, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import Body, FastAPI, Header, Query, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from starlette.exceptions import HTTPException
 
 sys.path.insert(0, str(Path(__file__).parent))  # the entities beside this file
 
@@ -50,29 +47,20 @@ from events import (
     occurrences,
     utc,
 )
+from problems import Problem, etag, install_errors
 
 from dynaform.entities import (
     AlreadyExists,
     ConflictError,
-    EntityError,
-    InvalidCursor,
     NotFound,
     Store,
-    TableMissing,
+    TransactionFailed,
     TxPut,
 )
 
-PROBLEM = "application/problem+json"
 ALLOWED = {"read": {"owner", "writer", "reader"}, "write": {"owner", "writer"}, "share": {"owner"}}
 Caller = Annotated[str | None, Header(alias="X-User-Id", description="who is calling")]
 IfMatch = Annotated[str | None, Header(alias="If-Match", description='"<version>" from ETag')]
-
-
-class Problem(Exception):  # noqa: N818 - RFC 9457's name
-    def __init__(self, status: int, title: str, detail: str, **extra: Any) -> None:
-        super().__init__(detail)
-        self.status, self.title, self.detail, self.extra = status, title, detail, extra
-        self.headers: dict[str, str] = {}
 
 
 # --- JSON shapes (the names clients rely on) ----------------------------------------------
@@ -119,10 +107,6 @@ def event_json(event: Event | Master) -> dict[str, Any]:
     elif event.master_id:
         body["masterId"] = event.master_id
     return body
-
-
-def etag(version: int) -> str:
-    return f'"{version}"'
 
 
 def expected_version(if_match: str | None) -> int | None:
@@ -248,6 +232,9 @@ def update_event(
     merged = current.model_dump() | changes
     if merged["end"] is not None and merged["end"] < merged["start"]:
         raise Problem(422, "Unprocessable Content", "end: is before start", errors=[_err("end")])
+    if isinstance(current, Master):
+        version = current.version if expected is None else expected
+        return update_series(store, Master(**merged), version)
     remove = [name for name, value in changes.items() if value is None]
     values = {name: value for name, value in changes.items() if value is not None}
     return store.update(
@@ -257,6 +244,22 @@ def update_event(
         remove=remove,
         expected_version=current.version if expected is None else expected,
     )
+
+
+def update_series(store: Store, master: Master, version: int) -> Master:
+    """Editing a recurring event edits the series: the master (only at ``version``) and every
+    occurrence rewritten from it, in one transaction. An occurrence edited on its own is
+    replaced by the series' values, as calendar apps do for "all events"."""
+    puts = [TxPut(master, expected_version=version)]
+    puts += [TxPut(instance) for instance in occurrences(master)]  # same ids: overwritten
+    try:
+        store.transact_write(puts)
+    except TransactionFailed as exc:
+        if not any(index == 0 for index, *_ in exc.reasons):
+            raise
+        now = store.find(Master, consistent=True, user_id=master.user_id, event_id=master.event_id)
+        raise ConflictError(exc.message, now.version if now else None) from exc
+    return master.model_copy(update={"version": version + 1})
 
 
 def delete_event(store: Store, user_id: str, event_id: str, if_match: str | None) -> None:
@@ -377,60 +380,6 @@ def install_share_routes(app: FastAPI, store: Store) -> None:
 
 
 # --- errors as application/problem+json ---------------------------------------------------
-
-
-def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail} | extra
-    return JSONResponse(body, status_code=status, media_type=PROBLEM)
-
-
-def _field(loc: tuple[Any, ...]) -> str:
-    """("body", "recurrence", "count") -> recurrence.count; a header or query: its name."""
-    return ".".join(str(p) for p in loc[1:]) or str(loc[0])
-
-
-def install_errors(app: FastAPI) -> None:
-    handlers: dict[Any, Callable[[Request, Any], Any]] = {}
-
-    def on_problem(_: Request, exc: Problem) -> JSONResponse:
-        answer = problem(exc.status, exc.title, exc.detail, **exc.extra)
-        answer.headers.update(exc.headers)
-        return answer
-
-    def on_validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _field(e["loc"]), "message": e["msg"]} for e in exc.errors()]
-        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-        return problem(422, "Unprocessable Content", detail, errors=errors)
-
-    def on_conflict(_: Request, exc: ConflictError) -> JSONResponse:
-        version = exc.current_version
-        if version is None:
-            return problem(404, "Not Found", "the event is gone")
-        answer = problem(
-            412, "Precondition Failed", f"the event is at version {version}", currentVersion=version
-        )
-        answer.headers["ETag"] = etag(version)
-        return answer
-
-    def on_http(_: Request, exc: HTTPException) -> JSONResponse:
-        return problem(exc.status_code, str(exc.detail), str(exc.detail))
-
-    def on_entity(_: Request, exc: EntityError) -> JSONResponse:
-        if isinstance(exc, InvalidCursor):
-            return problem(400, "Bad Request", f"invalid cursor: {exc.message}")
-        if isinstance(exc, NotFound):
-            return problem(404, "Not Found", exc.message)
-        status = 503 if isinstance(exc, TableMissing) else 500
-        return problem(status, "Service Unavailable" if status == 503 else "Error", exc.message)
-
-    def on_anything(_: Request, exc: Exception) -> JSONResponse:
-        return problem(500, "Internal Server Error", f"{type(exc).__name__}: {exc}")
-
-    handlers |= {Problem: on_problem, RequestValidationError: on_validation}
-    handlers[Exception] = on_anything
-    handlers |= {ConflictError: on_conflict, HTTPException: on_http, EntityError: on_entity}
-    for kind, handler in handlers.items():
-        app.add_exception_handler(kind, handler)
 
 
 def main() -> None:

@@ -212,6 +212,22 @@ def test_recurring_master_and_instances(api: httpx.Client) -> None:
     url = f"/users/{owner}/events/{one['eventId']}"
     assert api.get(url, headers=as_(owner)).json()["end"] == "2024-06-10T09:30:00Z"
     master_url = f"/users/{owner}/events/{master['eventId']}"
+    series = api.patch(  # editing the master edits the series: every occurrence follows
+        master_url,
+        json={"title": "Weekly sync", "start": "2024-06-04T10:00:00Z", "end": None},
+        headers=as_(owner, **{"If-Match": '"0"'}),
+    )
+    assert series.status_code == 200, series.text
+    assert series.headers["ETag"] == '"1"' and series.json()["title"] == "Weekly sync"
+    stale = api.patch(master_url, json={"title": "x"}, headers=as_(owner, **{"If-Match": '"0"'}))
+    assert stale.status_code == 412 and stale.json()["currentVersion"] == 1
+    moved = api.get(
+        f"/users/{owner}/agenda", params={"week": "2024-06-12"}, headers=as_(owner)
+    ).json()["events"]
+    assert [(e["title"], e["start"], e["end"]) for e in moved] == [
+        ("Weekly sync", "2024-06-11T10:00:00Z", None)
+    ]
+    assert api.get(url, headers=as_(owner)).json()["title"] == "Weekly sync"
     assert api.delete(master_url, headers=as_(owner, **{"If-Match": "*"})).status_code == 204
     assert api.get(url, headers=as_(owner)).status_code == 404
     after = api.get(f"/users/{owner}/agenda", params={"week": "2024-06-12"}, headers=as_(owner))
