@@ -48,7 +48,7 @@ CASES: list[tuple[str, str, tuple[str, str | None], dict[str, Any], str | None]]
         {"GSI1": ("GSI1PK", "GSI1SK", "INCLUDE")},
         None,
     ),
-    ("cfn-json-tabs.template", "tab-orders", ("orderId", None), {}, None),
+    ("cfn-json-tabs.template", "TabOrders", ("orderId", None), {}, None),
     ("cfn-json-no-extension", "noext-users", ("id", None), {}, None),
     ("serverless-patterns/template.yaml", "pattern-items", ("pk", None), {}, None),
     (
