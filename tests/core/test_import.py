@@ -48,7 +48,7 @@ CASES: list[tuple[str, str, tuple[str, str | None], dict[str, Any], str | None]]
         {"GSI1": ("GSI1PK", "GSI1SK", "INCLUDE")},
         None,
     ),
-    ("cfn-json-tabs.template", "tab-orders", ("orderId", None), {}, None),
+    ("cfn-json-tabs.template", "TabOrders", ("orderId", None), {}, None),
     ("cfn-json-no-extension", "noext-users", ("id", None), {}, None),
     ("serverless-patterns/template.yaml", "pattern-items", ("pk", None), {}, None),
     (
@@ -182,6 +182,47 @@ def test_conditions_on_the_stage_become_one_table_with_overrides(
     assert described["ProvisionedThroughput"]["ReadCapacityUnits"] == 20
     replan = cli("-f", str(file), "-e", "prod", "plan", "--detailed-exitcode")
     assert replan.code == 0, replan.stdout
+
+
+def test_sam_simple_tables_import_apply_and_replan_to_nothing(
+    cli: Any, ddb: Any, tmp_path: Path
+) -> None:
+    """A bare SimpleTable is keyed `id` (String) and on-demand; PrimaryKey, capacity, name,
+    tags (a mapping) and SSE carry over (see the README row for its origin)."""
+    file, project, stderr = imported_project(cli, tmp_path, "sam-simple-table.template.yaml")
+    assert sorted(project["tables"]) == ["Bookmarks", "ThumbsTable", "VisitsTable"]
+    assert "not supported" not in stderr
+    applied = cli("-f", str(file), "apply", "--yes")
+    assert applied.code == 0, applied.stderr
+    bare = ddb.describe_table(TableName="Bookmarks")["Table"]
+    assert bare["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert bare["AttributeDefinitions"] == [{"AttributeName": "id", "AttributeType": "S"}]
+    assert bare["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    visits = ddb.describe_table(TableName="simple-visits")["Table"]
+    assert visits["AttributeDefinitions"] == [{"AttributeName": "visitNo", "AttributeType": "N"}]
+    throughput = visits["ProvisionedThroughput"]
+    assert (throughput["ReadCapacityUnits"], throughput["WriteCapacityUnits"]) == (3, 2)
+    written = project["tables"]["VisitsTable"]  # DynamoDB Local keeps no tags: read the file
+    assert written["tags"] == {"team": "reading", "cost-centre": "42"}
+    assert written["encryption"] == "aws_managed"
+    thumbs = ddb.describe_table(TableName="stack-thumbs")["Table"]
+    assert thumbs["AttributeDefinitions"] == [{"AttributeName": "digest", "AttributeType": "B"}]
+    replan = cli("-f", str(file), "plan", "--detailed-exitcode")
+    assert replan.code == 0, replan.stdout
+
+
+def test_a_simple_table_with_a_wrong_key_type_is_one_sentence() -> None:
+    template = textwrap.dedent("""\
+        Transform: AWS::Serverless-2016-10-31
+        Resources:
+          T:
+            Type: AWS::Serverless::SimpleTable
+            Properties:
+              PrimaryKey: {Name: id, Type: S}
+        """)
+    where = r"t\.yaml:6: Resources\.T\.Properties\.PrimaryKey\.Type: 'S' is not one of String"
+    with pytest.raises(SourceFormatError, match=where):
+        import_text(template, "t.yaml", "auto", {})
 
 
 def test_broken_or_unreadable_sources_are_one_sentence(cli: Any, tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ import psycopg
 import pytest
 
 from dynaform.data.export import export_table
+from dynaform.data.row_order import has_order_by
 from tests.data.pg_server import postgres_cluster
 from tests.data.test_bulk import wire_for
 from tests.helpers import run_cli
@@ -186,7 +187,22 @@ def test_sigkill_midway_then_resume_ends_exact(
     stopped_at = int(orjson.loads(saved.read_bytes())["files"]["postgresql"])
     assert 2000 <= stopped_at < ROWS
     assert fetching == (1,)
-    assert len(table_items(ddb_endpoint, table, tmp_path)) < ROWS
+    before = table_items(ddb_endpoint, table, tmp_path)
+    assert len(before) < ROWS
+    recorded = saved.read_bytes()
+    assert orjson.loads(recorded)["order"]["postgresql"]  # the digest of the rows below it
+    # the same rows in another order: refused before anything is written
+    reversed_args = [a.replace("ORDER BY pk", "ORDER BY pk DESC") for a in args]
+    refused = subprocess.run(
+        [sys.executable, "-m", "dynaform", *reversed_args, "--resume"], cwd=tmp_path, env=env,
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert refused.returncode == 1, refused.stderr
+    assert "the query's rows came back in a different order" in refused.stderr
+    assert "add ORDER BY on the key columns (PK)" in refused.stderr
+    assert "without --resume" in refused.stderr and "Traceback" not in refused.stderr
+    assert table_items(ddb_endpoint, table, tmp_path) == before  # nothing written
+    assert orjson.loads(saved.read_bytes()) == orjson.loads(recorded)
     resumed = subprocess.run(
         [sys.executable, "-m", "dynaform", *args, "--resume"], cwd=tmp_path, env=env,
         capture_output=True, text=True, timeout=600,
@@ -255,6 +271,29 @@ def test_transform_epoch_ms_and_an_unstorable_value(
         "a": {"PK": ("S", "a"), "at": ("N", Decimal("1704067200250")), "n": ("N", Decimal(1)),
               "seen": ("BOOL", True)},
     }  # fmt: skip
+
+
+def test_order_by_is_found_outside_literals_and_comments() -> None:
+    assert has_order_by("select * from t Order\n  By id")
+    assert not has_order_by("SELECT 'order by' AS x FROM t -- ORDER BY id\n")
+    assert not has_order_by("SELECT a /* order by a */ FROM t WHERE b = 'it''s order by'")
+    assert not has_order_by("SELECT recorder_by FROM t")
+
+
+def test_a_query_without_order_by_is_warned_about(
+    pg: str, ddb: Any, ddb_endpoint: str, table_name: Any, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str], clean_env: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    table = table_name("pgnoorder")
+    make_table(ddb, table)
+    clean_env.chdir(tmp_path)
+    cli = ("--endpoint-url", ddb_endpoint, "data", "import", table, pg, "--query")
+    unordered = run_cli(capsys, *cli, 'SELECT pk AS "PK", n FROM keyless WHERE pk IS NOT NULL')
+    assert unordered.code == 0, unordered.stderr
+    assert "the query has no ORDER BY" in unordered.stderr and "--resume" in unordered.stderr
+    ordered = run_cli(capsys, *cli, 'SELECT pk AS "PK" FROM keyless WHERE n > 0 ORDER BY pk')
+    assert ordered.code == 1  # the row without its key is rejected; no warning about order
+    assert "ORDER BY" not in ordered.stderr
 
 
 def test_an_unreachable_server_and_a_bad_query_are_one_sentence_each(

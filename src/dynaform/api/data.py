@@ -64,6 +64,13 @@ def import_postgres(table: DataTable, dsn: str, query: str, **options: Any) -> A
         return postgres.import_query(table.wire(), table.name, dsn, query, **options)
 
 
+def order_warning(query: str) -> str | None:
+    """A warning for a PostgreSQL query without ORDER BY (resume needs a stable order)."""
+    from dynaform.data import postgres
+
+    return postgres.order_warning(query)
+
+
 def is_postgres(source: str) -> bool:
     return source.startswith(("postgresql://", "postgres://"))
 

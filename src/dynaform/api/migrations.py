@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dynaform.api.binding import Binding, Protection, translated
+from dynaform.core.ownership import control_table_name
 from dynaform.errors import ConfigError, DynaformError
 from dynaform.migrate.context import Options
 
@@ -24,12 +25,6 @@ WRITE_CALLS = {
     "batch_write_item",
     "transact_write_items",
 }
-
-
-def control_table_name(project: str, env: str) -> str:
-    """One control table per project and environment; the environment is always in the name,
-    whatever the naming rule, so two environments on one account never share it."""
-    return f"{project}-{env}-dynaform"
 
 
 def _project(binding: Binding) -> tuple[Any, str]:

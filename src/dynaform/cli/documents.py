@@ -38,24 +38,28 @@ def docs(
 
 def iam_policy_command(
     ctx: typer.Context,
-    role: str = typer.Option("app", "--role", help="deploy, app (data only) or readonly."),
+    role: str = typer.Option("app", "--role", help="deploy, migrate, app (data only) or readonly."),
     account: str = typer.Option("*", "--account", help="AWS account id for the ARNs."),
     region: str | None = typer.Option(None, "--region-for-arns", help="Region (default: env's)."),
 ) -> None:
     """A least-privilege IAM policy (JSON) scoped to the project's table and index ARNs.
 
-    deploy: exactly what plan/apply/export/destroy call; app: item reads and writes (and the
-    streams it declares); readonly: reads and describes.
+    deploy: exactly what plan/apply/export/destroy/status call, a rebuild's holding tables
+    included; migrate: what `migrate` calls (its control table, items of every table); app:
+    item reads and writes (and the streams it declares); readonly: reads, describes and
+    `describe --metrics`.
 
     Example: dynaform -e prod iam-policy --role deploy --account 123456789012
     """
     from dynaform.core.documents import ROLES, iam_policy
+    from dynaform.core.ownership import control_table_name
 
     app = state(ctx)
     if role not in ROLES:
-        raise UsageError(f"unknown role {role!r}", hint="use deploy, app or readonly")
+        raise UsageError(f"unknown role {role!r}", hint="use " + ", ".join(ROLES))
     project = app.project()
     env = app.env(project)
     specs = project.resolve(env)
     chosen_region = region or project.environment(env).region or app.bind().settings.region
-    out.file.write(json.dumps(iam_policy(specs, role, chosen_region, account), indent=2) + "\n")
+    policy = iam_policy(specs, role, chosen_region, account, control_table_name(project.name, env))
+    out.file.write(json.dumps(policy, indent=2) + "\n")

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from dynaform.cli.output import out, print_json
+from dynaform.cli.output import out, print_json, say
 from dynaform.errors import UsageError
 
 if TYPE_CHECKING:
@@ -40,6 +40,9 @@ def import_postgres(
         )
     function = api.data.load_transform(transform, app_state.project_dir) if transform else None
     columns = api.data.parse_columns(types)
+    warning = api.data.order_warning(query)
+    if warning:
+        say(f"[yellow]warning:[/] {warning}")
     with (
         _bar(f"import {target.name}", None, app_state.json) as bar,
         _interruptible(f"import into {target.name}", bar),

@@ -7,6 +7,7 @@ from typing import Any
 from dynaform.core.diff import billing_text, projection_text, sse_text
 from dynaform.core.load import Project
 from dynaform.core.model import TableSpec
+from dynaform.core.ownership import holding_name
 
 # --- the design document ----------------------------------------------------------------
 
@@ -115,7 +116,7 @@ def _index_table(spec: TableSpec) -> list[str]:
 
 # --- IAM --------------------------------------------------------------------------------
 
-# Exactly what `apply`, `export`, `destroy`, `plan` and `status` call.
+# Exactly what `apply`, `export`, `destroy`, `plan` and `status` call on the project's tables.
 DEPLOY_ACTIONS = sorted(
     {
         "dynamodb:CreateTable",
@@ -131,6 +132,38 @@ DEPLOY_ACTIONS = sorted(
         "dynamodb:UntagResource",
     }
 )
+# `apply --allow-rebuild` copies every item into the holding table and back (data/rebuild.py).
+REBUILD_TABLE_ACTIONS = ["dynamodb:BatchWriteItem", "dynamodb:Scan"]
+# ... and on the holding table `<name>.dynaform-rebuild`: create it, read it as `plan` reads a
+# table, copy and count its items, mark it restored (a TTL attribute), delete it.
+HOLDING_ACTIONS = sorted(
+    {
+        "dynamodb:CreateTable",
+        "dynamodb:DeleteTable",
+        "dynamodb:DescribeTable",
+        "dynamodb:DescribeTimeToLive",
+        "dynamodb:UpdateTimeToLive",
+        "dynamodb:DescribeContinuousBackups",
+        "dynamodb:ListTagsOfResource",
+        "dynamodb:Scan",
+        "dynamodb:BatchWriteItem",
+    }
+)
+# `plan`, `apply` and `status` say which migrations are pending: they read the control table.
+CONTROL_READ_ACTIONS = ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query"]
+# `migrate up|status|history|unlock` create the control table on first use and keep their
+# records, lock and backfill checkpoints in it (migrate/control.py).
+CONTROL_ACTIONS = sorted(
+    {
+        "dynamodb:CreateTable",
+        "dynamodb:DescribeTable",
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+    }
+)
 APP_ACTIONS = sorted(
     {
         "dynamodb:GetItem",
@@ -144,6 +177,9 @@ APP_ACTIONS = sorted(
         "dynamodb:ConditionCheckItem",
     }
 )
+# A migration reads and writes items of any table (transactions need the actions of their
+# parts; IAM has no TransactWriteItems action) and reads each table's keys.
+MIGRATE_ACTIONS = sorted({*APP_ACTIONS, "dynamodb:DescribeTable"})
 READONLY_ACTIONS = sorted(
     {
         "dynamodb:GetItem",
@@ -157,55 +193,52 @@ READONLY_ACTIONS = sorted(
     }
 )
 STREAM_ACTIONS = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]
-ROLES = ("deploy", "app", "readonly")
+# The only actions granted on Resource "*": neither has a resource-level form.
+LIST_TABLES = "dynamodb:ListTables"
+METRICS = "cloudwatch:GetMetricData"
+ROLES = ("deploy", "migrate", "app", "readonly")
 
 
 def table_arn(region: str, account: str, name: str) -> str:
     return f"arn:aws:dynamodb:{region}:{account}:table/{name}"
 
 
-def iam_policy(specs: list[TableSpec], role: str, region: str, account: str) -> dict[str, Any]:
-    """A least-privilege policy document for ``role`` over these tables only."""
+def _allow(sid: str, actions: list[str], resource: list[str] | str) -> dict[str, Any]:
+    return {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resource}
+
+
+def iam_policy(
+    specs: list[TableSpec], role: str, region: str, account: str, control_table: str
+) -> dict[str, Any]:
+    """A least-privilege policy document for ``role`` over these tables, their rebuilds'
+    holding tables and the environment's migrations ``control_table`` only."""
     tables = [table_arn(region, account, s.name) for s in specs]
     indexes = [f"{arn}/index/*" for arn, s in zip(tables, specs, strict=True) if s.gsis or s.lsis]
-    statements: list[dict[str, Any]] = []
+    control = [table_arn(region, account, control_table)]
     if role == "deploy":
-        statements.append(
-            {
-                "Sid": "ManageProjectTables",
-                "Effect": "Allow",
-                "Action": DEPLOY_ACTIONS,
-                "Resource": tables,
-            }
-        )
-        statements.append(
-            {
-                "Sid": "ListTablesForPruneAndExport",
-                "Effect": "Allow",
-                "Action": ["dynamodb:ListTables"],
-                "Resource": "*",
-            }
-        )
-    elif role in {"app", "readonly"}:
-        actions = APP_ACTIONS if role == "app" else READONLY_ACTIONS
-        statements.append(
-            {
-                "Sid": "ProjectTableData" if role == "app" else "ReadProjectTables",
-                "Effect": "Allow",
-                "Action": actions,
-                "Resource": tables + indexes,
-            }
-        )
+        holding = [table_arn(region, account, holding_name(s.name)) for s in specs]
+        statements = [
+            _allow("ManageProjectTables", DEPLOY_ACTIONS, tables),
+            _allow("CopyItemsDuringRebuild", REBUILD_TABLE_ACTIONS, tables),
+            _allow("RebuildHoldingTables", HOLDING_ACTIONS, holding),
+            _allow("ReadPendingMigrations", CONTROL_READ_ACTIONS, control),
+            _allow("ListTablesHasNoResourceLevelForm", [LIST_TABLES], "*"),
+        ]
+    elif role == "migrate":
+        statements = [
+            _allow("MigrationControlTable", CONTROL_ACTIONS, control),
+            _allow("MigrateProjectTableData", MIGRATE_ACTIONS, tables + indexes),
+        ]
+    elif role == "app":
+        statements = [_allow("ProjectTableData", APP_ACTIONS, tables + indexes)]
         streams = [f"{arn}/stream/*" for arn, s in zip(tables, specs, strict=True) if s.stream]
-        if streams and role == "app":
-            statements.append(
-                {
-                    "Sid": "ReadProjectStreams",
-                    "Effect": "Allow",
-                    "Action": STREAM_ACTIONS,
-                    "Resource": streams,
-                }
-            )
+        if streams:
+            statements.append(_allow("ReadProjectStreams", STREAM_ACTIONS, streams))
+    elif role == "readonly":
+        statements = [
+            _allow("ReadProjectTables", READONLY_ACTIONS, tables + indexes),
+            _allow("DescribeMetricsGetMetricDataHasNoResourceLevelForm", [METRICS], "*"),
+        ]
     else:
         raise ValueError(f"unknown role {role!r}")
     return {"Version": "2012-10-17", "Statement": statements}

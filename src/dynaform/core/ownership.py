@@ -13,6 +13,7 @@ from dynaform.core.model import TableSpec
 OWNER_TAG = "dynaform:project"
 ENV_TAG = "environment"
 REBUILD_SUFFIX = ".dynaform-rebuild"
+CONTROL_SUFFIX = "-dynaform"
 
 
 def with_owner(spec: TableSpec, project: str) -> TableSpec:
@@ -29,6 +30,13 @@ def owned_by(spec: TableSpec, project: str, env: str) -> bool:
 def holding_name(table: str) -> str:
     """The holding table of a TABLE REBUILD of ``table``."""
     return table[: 255 - len(REBUILD_SUFFIX)] + REBUILD_SUFFIX
+
+
+def control_table_name(project: str, env: str) -> str:
+    """The migrations' control table: one per project and environment; the environment is
+    always in the name, whatever the naming rule, so two environments on one account never
+    share it. Never declared, never marked as owned (so never pruned)."""
+    return f"{project}-{env}{CONTROL_SUFFIX}"
 
 
 def is_holding_table(name: str) -> bool:

@@ -67,7 +67,7 @@ def detect(text: str, filename: str) -> str:
         return "serverless"
     if '"DataModel"' in text and '"ModelName"' in text:
         return "workbench"
-    if "AWS::DynamoDB::" in text:
+    if "AWS::DynamoDB::" in text or "AWS::Serverless::SimpleTable" in text:
         return "cloudformation"
     stripped = text.lstrip()
     if stripped.startswith("{") and '"Table"' in text and '"TableStatus"' in text:

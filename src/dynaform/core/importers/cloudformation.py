@@ -1,5 +1,6 @@
 """CloudFormation and SAM templates (YAML with ``!Ref``/``!Sub``/``!GetAtt``/``!If`` short
-forms, or JSON): each ``AWS::DynamoDB::Table`` resource becomes a TableSpec."""
+forms, or JSON): each ``AWS::DynamoDB::Table`` and SAM ``AWS::Serverless::SimpleTable``
+resource becomes a TableSpec."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from dynaform.core.importers.create_table import from_create_table
 from dynaform.core.importers.foreach import expand_resources
 from dynaform.core.importers.intrinsics import Resolver
 from dynaform.core.importers.shapes import MAPPING, kind_of
+from dynaform.core.importers.simple_table import SIMPLE_TABLE, table_properties
 from dynaform.core.importers.stages import add_stage_overrides, stage_parameter
 from dynaform.core.source import Located, Path_
 
@@ -35,7 +37,7 @@ def import_cloudformation(
     base = resources_key[:-1]
     result = import_template(doc, params, base=base)
     if not result.tables:
-        raise SourceFormatError(f"{source}: no {TABLE} resource found")
+        raise SourceFormatError(f"{source}: no {TABLE} or {SIMPLE_TABLE} resource found")
     template = doc.data if isinstance(doc.data, dict) else {}
     found = stage_parameter(template.get("Parameters"), params)
     if found is not None:
@@ -105,7 +107,7 @@ def _import_resource(
     if kind == GLOBAL_TABLE:
         result.warnings.append(f"{logical}: global tables (replicas) are not supported; left out")
         return
-    if kind != TABLE:
+    if kind not in (TABLE, SIMPLE_TABLE):
         return
     condition = resource.get("Condition")
     if isinstance(condition, str) and not resolver.condition(condition, place):
@@ -118,6 +120,8 @@ def _import_resource(
         raise props_place.error(f"expected a mapping, found {kind_of(raw_props)}")
     raw_props = raw_props or {}
     props = resolver.value(raw_props, props_place)
+    if kind == SIMPLE_TABLE:
+        props = table_properties(props, logical, props_place, result.warnings)
     result.tables.append(from_create_table(props, logical, result.warnings, props_place))
     stage = _stage_pattern(raw_props.get("TableName"), resolver.parameters)
     if stage is not None:
