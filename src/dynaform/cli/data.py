@@ -26,6 +26,21 @@ from dynaform.cli.data_common import (
     _target,
     resume_command,
 )
+from dynaform.cli.data_native import (
+    DOWNLOAD_OPTION,
+    EXPORT_ARN_OPTION,
+    EXPORT_NATIVE_FLAGS,
+    EXPORT_SCAN_FLAGS,
+    IMPORT_SCAN_FLAGS,
+    IMPORT_VIA_OPTION,
+    SINCE_OPTION,
+    UNTIL_OPTION,
+    VIA_OPTION,
+    export_via,
+    import_via,
+    refuse_with_via,
+    refuse_without_via,
+)
 from dynaform.cli.data_shard import (
     MERGE_OPTION,
     WORKER_OPTION,
@@ -73,6 +88,11 @@ def export(
     force: bool = typer.Option(False, "--force", help="Replace an existing file or folder."),
     worker: str | None = WORKER_OPTION,
     merge_parts: bool = MERGE_OPTION,
+    via: str | None = VIA_OPTION,
+    download: Path | None = DOWNLOAD_OPTION,
+    since: str | None = SINCE_OPTION,
+    until: str | None = UNTIL_OPTION,
+    export_arn: str | None = EXPORT_ARN_OPTION,
 ) -> None:
     """Export every item of a table (parallel scan, constant memory, resumable).
 
@@ -83,10 +103,19 @@ def export(
     Example: dynaform data export orders --out orders.jsonl.gz --gzip --segments 8
 
     Example: dynaform data export orders --out /shared/orders --segments 64 --worker 3/8
-    """
-    from dynaform import api
 
+    With --via s3://bucket/prefix, DynamoDB exports the table itself (no read capacity; point-in-
+    time recovery on), incrementally with --since/--until, and --download pulls the files.
+
+    Example: dynaform data export orders --via s3://backups/orders --download orders-export/
+    """
     app_state = state(ctx)
+    if via is not None:
+        refuse_with_via(ctx, EXPORT_SCAN_FLAGS, "export")
+        source = _target(app_state, table)
+        export_via(app_state, source, via, download, (since, until), export_arn, force)
+        return
+    refuse_without_via(ctx, EXPORT_NATIVE_FLAGS)
     if out_path is None:
         raise UsageError("--out is missing", hint="e.g. --out orders.jsonl.gz")
     source = _target(app_state, table)
@@ -96,25 +125,25 @@ def export(
     destination_path, share = export_share(source, out_path, worker, segments, fmt)
     if not is_stdio(destination_path):
         check_export_target(app_state, destination_path, resume, force)
-    total = api.data.approximate_count(source) if share is None else None
+    columns_list = columns.split(",") if columns else None
+    options = {"fmt": _format(fmt) or "ddb-json", "segments": segments, "gz": gz, "share": share}
+    options |= {"resume": resume, "consistent": consistent, "columns": columns_list}
+    _export_scan(app_state, source, destination_path, options)
+
+
+def _export_scan(
+    app_state: AppState, source: DataTable, path: Path, options: dict[str, Any]
+) -> None:
+    from dynaform import api
+
+    total = api.data.approximate_count(source) if options["share"] is None else None
     with (
         _bar(f"export {source.name}", total, app_state.json) as bar,
         _interruptible(f"export of {source.name}", bar),
-        export_destination(destination_path, fmt, gz) as destination,
+        export_destination(path, options["fmt"], options["gz"]) as destination,
     ):
-        result = api.data.export_items(
-            source,
-            destination,
-            fmt=_format(fmt) or "ddb-json",
-            segments=segments,
-            gz=gz,
-            resume=resume,
-            consistent=consistent,
-            columns=columns.split(",") if columns else None,
-            progress=bar.advance,
-            share=share,
-        )
-    _print_export(app_state, source, result, destination_path)
+        result = api.data.export_items(source, destination, progress=bar.advance, **options)
+    _print_export(app_state, source, result, path)
 
 
 def _print_export(app_state: AppState, source: DataTable, result: Any, out_path: Path) -> None:
@@ -146,8 +175,8 @@ def _print_export(app_state: AppState, source: DataTable, result: Any, out_path:
 def import_(
     ctx: typer.Context,
     table: str = typer.Argument(..., help="Physical table name, or a logical one in a project."),
-    sources: list[str] = typer.Argument(
-        ..., help="Files, S3-export folders, or postgresql://user@host:5432/db with --query."
+    sources: list[str] | None = typer.Argument(
+        None, help="Files, S3-export folders, or postgresql://user@host:5432/db with --query."
     ),
     fmt: str | None = typer.Option(
         None, "--format", help="ddb-json, json or csv (default: detect)."
@@ -162,6 +191,7 @@ def import_(
     force: bool = typer.Option(False, "--force", help=FORCE_HELP),
     typed: str | None = typer.Option(None, "--confirm", help=CONFIRM_HELP),
     worker: str | None = WORKER_OPTION,
+    via: str | None = IMPORT_VIA_OPTION,
 ) -> None:
     """Import items (DynamoDB JSON lines, JSON lines, CSV, S3 exports, Workbench models, or a
     PostgreSQL query's rows).
@@ -174,12 +204,21 @@ def import_(
     Example: dynaform data import projects postgresql://app@db:5432/app --query "SELECT ..."
 
     Example: dynaform data import orders /shared/orders --worker 3/8 (each machine its share)
+
+    With --via s3://bucket/prefix, DynamoDB's ImportTable creates the declared table and loads
+    it (no write capacity); refused for an existing table; the count is checked afterwards.
     """
     from dynaform import api
 
     app_state = state(ctx)
     target = _target(app_state, table)
     _guard(target, "import into it", force, typed)
+    if via is not None:
+        refuse_with_via(ctx, IMPORT_SCAN_FLAGS, "import")
+        import_via(app_state, target, via, fmt)
+        return
+    if not sources:
+        raise UsageError("nothing to import", hint="give files or folders, or --via s3://...")
     options = {"resume": resume, "rate": rate, "concurrency": concurrency, "rejects": rejects}
     if worker is not None:
         options["worker"] = worker_for(worker, sources)
