@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 
-from dynaform.data.shard import parse_worker
+from dynaform.data.export import export_table
+from dynaform.data.shard import merge_exports, parse_worker
+from dynaform.data.wire import WireClient
 from dynaform.errors import DynaformError
-from tests.conftest import create_simple_table
+from tests.conftest import create_simple_table, local_settings
 
 ITEMS = 900
 WORKERS = 3
@@ -222,3 +224,79 @@ def test_a_csv_or_file_worker_export_is_refused(
         ["data", "export", table, "--out", "x.jsonl", "--worker", "1/2"], tmp_path, ddb_endpoint
     )
     assert as_file.returncode != 0 and "--out is a folder" in as_file.stderr
+
+
+def test_a_stopped_worker_resumes_alone_and_the_merge_is_whole(
+    ddb: Any, ddb_endpoint: str, tmp_path: Path, table_name: Any
+) -> None:
+    """Worker 1 of 2 stops after its first page (Ctrl-C in the middle of its scan); its own
+    checkpoint brings it to the end with --resume while worker 2 never stopped."""
+    table = table_name("shard-resume")
+    create_simple_table(ddb, table)
+    pad = "x" * 3000
+    for start in range(0, 1200, 25):
+        writes = [
+            {"PutRequest": {"Item": {"pk": {"S": f"k{i:04d}"}, "pad": {"S": pad}}}}
+            for i in range(start, start + 25)
+        ]
+        ddb.batch_write_item(RequestItems={table: writes})
+    wire = WireClient(local_settings(ddb_endpoint), ddb_endpoint)
+    shared = tmp_path / "shared"
+    first = parse_worker("1/2", 4)
+    pages = []
+
+    def stop_after_one_page(n: int) -> None:
+        pages.append(n)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        export_table(
+            wire,
+            table,
+            shared / first.label,
+            segments=4,
+            share=first.segments(4),
+            progress=stop_after_one_page,
+        )
+    assert pages and (shared / first.label / ".checkpoint.json").exists()
+    second = parse_worker("2/2", 4)
+    export_table(wire, table, shared / second.label, segments=4, share=second.segments(4))
+    with pytest.raises(DynaformError, match="worker-1-of-2 is unfinished"):
+        merge_exports(shared)
+    resumed = export_table(
+        wire, table, shared / first.label, segments=4, share=first.segments(4), resume=True
+    )
+    assert resumed.items > pages[0]  # it went on from its checkpoint
+    merged = merge_exports(shared)
+    assert merged.items == 1200
+    assert sorted(_keys(shared)) == [f"k{i:04d}" for i in range(1200)]
+
+
+def test_a_merge_stopped_half_way_finishes_when_run_again(
+    ddb: Any, ddb_endpoint: str, tmp_path: Path, table_name: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = table_name("shard-remerge")
+    _filled(ddb, table)
+    wire = WireClient(local_settings(ddb_endpoint), ddb_endpoint)
+    shared = tmp_path / "shared"
+    for text in ("1/2", "2/2"):
+        worker = parse_worker(text, 4)
+        export_table(wire, table, shared / worker.label, segments=4, share=worker.segments(4))
+    real_replace = Path.replace
+    moved: list[Path] = []
+
+    def fail_on_the_second_part(self: Path, target: Any) -> Any:
+        if self.name.startswith("part-"):
+            if moved:
+                raise OSError("disk gone")  # the machine stops in the middle of the merge
+            moved.append(self)
+        return real_replace(self, target)
+
+    monkeypatch.setattr(Path, "replace", fail_on_the_second_part)
+    with pytest.raises(OSError, match="disk gone"):
+        merge_exports(shared)
+    monkeypatch.setattr(Path, "replace", real_replace)
+    assert (shared / ".merge.json").exists() and (shared / "part-00000.jsonl").exists()
+    merged = merge_exports(shared)
+    assert merged.items == ITEMS and not (shared / ".merge.json").exists()
+    assert sorted(_keys(shared)) == [f"k{i:04d}" for i in range(ITEMS)]

@@ -315,7 +315,7 @@ def copy(
     Both names go through the project (logical or physical); the physical tables are shown
     before anything is copied. Progress is kept next to the reject file (--resume). With
     --worker i/n each machine copies its share of the segments (its own reject file and
-    checkpoint: copy.rejects.worker-i-of-n.jsonl).
+    checkpoint: copy.worker-i-of-n.rejects.jsonl).
 
     Example: dynaform -e prod data copy orders orders --to-env staging
     """

@@ -186,7 +186,7 @@ def merge_exports(out: Path) -> MergeResult:
 
 
 def worker_folder(out: Path, worker: Worker) -> Path:
-    if out.suffix or (out.exists() and not out.is_dir()):
+    if str(out) == "-" or out.suffix or (out.exists() and not out.is_dir()):
         raise DataError(
             f"with --worker, --out is a folder ({out} looks like a file)",
             hint="e.g. --out backup/orders: each worker writes backup/orders/worker-i-of-n/",
