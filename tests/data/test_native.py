@@ -169,6 +169,22 @@ def test_waiting_for_a_started_export_by_its_arn(
     assert later.code == 0, later.stderr
     assert "started" not in later.stderr  # no second export
     assert _keys(folder) == [f"k{i:03d}" for i in range(ITEMS)]
+    (folder / "manifest-files.json").unlink()  # as if stopped before the end of the download
+    again = _df(
+        capsys,
+        moto,
+        "data",
+        "export",
+        "orders",
+        "--via",
+        via,
+        "--export-arn",
+        arn,
+        "--download",
+        str(folder),
+    )
+    assert again.code == 0, again.stderr  # the same export's folder: finished, not refused
+    assert _keys(folder) == [f"k{i:03d}" for i in range(ITEMS)]
 
 
 def test_export_without_pitr_says_how_to_enable_it_in_the_project(
@@ -243,3 +259,18 @@ def test_an_incremental_export_downloads_as_upserts_and_deleted_keys(
     assert [json.loads(x)["Item"]["pk"]["S"] for x in lines.splitlines()] == ["a", "c"]
     deleted = (tmp_path / "inc" / "deleted-keys.jsonl").read_text().splitlines()
     assert [json.loads(x) for x in deleted] == [{"Keys": {"pk": {"S": "b"}}}]
+
+
+def test_a_download_never_mixes_two_exports(
+    capsys: pytest.CaptureFixture[str], moto: dict[str, Any]
+) -> None:
+    folder = moto["dir"] / "dl"
+    runs = []
+    for prefix in ("one", "two"):
+        via = f"s3://{moto['bucket']}/{prefix}"
+        runs.append(
+            _df(capsys, moto, "data", "export", "orders", "--via", via, "--download", str(folder))
+        )
+    assert runs[0].code == 0, runs[0].stderr
+    assert runs[1].code != 0 and f"{folder} already holds other files (the export" in runs[1].stderr
+    assert _keys(folder) == [f"k{i:03d}" for i in range(ITEMS)]  # the first download, intact

@@ -194,9 +194,9 @@ def download_export(
 ) -> Download:
     """The export's files into ``folder`` (data/*.json.gz and manifest-files.json, written
     last); files already downloaded whole are kept, so a stopped download runs again."""
+    _claim(folder, description)
     keys = export_data_keys(s3, description, where)
     incremental = description.get("ExportType") == "INCREMENTAL_EXPORT"
-    (folder / "data").mkdir(parents=True, exist_ok=True)
     result = Download(folder, items=0 if incremental else None)
     deleted = (folder / "deleted-keys.jsonl").open("wb") if incremental else None
     try:
@@ -217,10 +217,25 @@ def download_export(
         orjson.dumps({"dataFileS3Key": f"data/{p.name}"}) + b"\n" for p in result.files
     )
     (folder / "manifest-files.json").write_bytes(listing)
-    summary = {k: description.get(k) for k in ("ExportArn", "ExportType", "ItemCount", "TableArn")}
-    checkpoint.save(folder / "manifest-summary.json", summary, durable=True)
     checkpoint.fsync_dir(folder)
     return result
+
+
+def _claim(folder: Path, description: dict[str, Any]) -> None:
+    """``folder`` is new, empty, or holds this same export's download (run again to finish
+    it); another export's files are never mixed in."""
+    summary_path = folder / "manifest-summary.json"
+    if folder.is_dir() and any(folder.iterdir()):
+        recorded = orjson.loads(summary_path.read_bytes()) if summary_path.is_file() else {}
+        if recorded.get("ExportArn") != description["ExportArn"]:
+            raise DataError(
+                f"{folder} already holds other files"
+                + (f" (the export {recorded['ExportArn']})" if recorded.get("ExportArn") else ""),
+                hint="download into a new folder",
+            )
+    (folder / "data").mkdir(parents=True, exist_ok=True)
+    summary = {k: description.get(k) for k in ("ExportArn", "ExportType", "ItemCount", "TableArn")}
+    checkpoint.save(summary_path, summary, durable=True)
 
 
 # --- import ---------------------------------------------------------------------------------
