@@ -34,8 +34,10 @@ from tests.helpers import run_cli
 
 PROJECT = """\
 project: nat
+default_env: dev
 environments:
   dev: {target: aws}
+  prod: {target: aws, protected: true}
 tables:
   orders:
     partition_key: pk
@@ -216,7 +218,25 @@ def test_native_import_refusals(capsys: pytest.CaptureFixture[str], moto: dict[s
     assert lsi.code != 0 and "local secondary indexes" in lsi.stderr
     mixed = _df(capsys, moto, "data", "import", "restored", "x.jsonl", "--via", via)
     assert mixed.code != 0 and "FILES belong(s) to the scan path" in mixed.stderr
-    assert "nat-dev-restored" not in moto["ddb"].list_tables()["TableNames"]
+    protected = _df(capsys, moto, "-e", "prod", "data", "import", "restored", "--via", via)
+    assert protected.code == 2 and "belongs to the protected environment prod" in protected.stderr
+    confirmed = _df(
+        capsys,
+        moto,
+        "-e",
+        "prod",
+        "data",
+        "import",
+        "restored",
+        "--via",
+        f"s3://{moto['bucket']}/none/",
+        "--confirm",
+        "prod",
+    )
+    assert confirmed.code != 0 and "/none/" in confirmed.stderr  # past the guard: nothing there
+    assert not {"nat-dev-restored", "nat-prod-restored"} & set(
+        moto["ddb"].list_tables()["TableNames"]
+    )
 
 
 def test_scan_options_and_via_options_do_not_mix(
