@@ -294,3 +294,32 @@ def test_a_download_never_mixes_two_exports(
     assert runs[0].code == 0, runs[0].stderr
     assert runs[1].code != 0 and f"{folder} already holds other files (the export" in runs[1].stderr
     assert _keys(folder) == [f"k{i:03d}" for i in range(ITEMS)]  # the first download, intact
+
+
+def test_an_incremental_export_request_over_a_window(
+    capsys: pytest.CaptureFixture[str], moto: dict[str, Any]
+) -> None:
+    """The request (INCREMENTAL_EXPORT with its window) is accepted; moto writes a full export
+    for it, whose Item lines the download keeps as they are."""
+    via = f"s3://{moto['bucket']}/inc"
+    folder = moto["dir"] / "inc"
+    window = ("--since", "2026-11-29T08:00:00", "--until", "2026-11-29T09:00:00+00:00")
+    done = _df(
+        capsys,
+        moto,
+        "--json",
+        "data",
+        "export",
+        "orders",
+        "--via",
+        via,
+        *window,
+        "--download",
+        str(folder),
+    )
+    assert done.code == 0, done.stderr
+    assert json.loads(done.stdout)["type"] == "INCREMENTAL_EXPORT"
+    assert _keys(folder) == [f"k{i:03d}" for i in range(ITEMS)]
+    backwards = ("--since", "2026-11-29T09:00:00", "--until", "2026-11-29T08:00:00")
+    refused = _df(capsys, moto, "data", "export", "orders", "--via", via, *backwards)
+    assert refused.code == 2 and "is not before --until" in refused.stderr
