@@ -209,6 +209,17 @@ def test_worker_segments_cover_the_scan_once() -> None:
     assert shares[2][:3] == [2, 10, 18]
 
 
+def test_a_single_worker_is_merged_too(
+    ddb: Any, ddb_endpoint: str, tmp_path: Path, table_name: Any
+) -> None:
+    table = table_name("shard-one")
+    _filled(ddb, table)
+    wire = WireClient(local_settings(ddb_endpoint), ddb_endpoint)
+    only = parse_worker("1/1", 2)
+    export_table(wire, table, tmp_path / only.label, segments=2, share=only.segments(2))
+    assert merge_exports(tmp_path).items == ITEMS
+
+
 def test_a_csv_or_file_worker_export_is_refused(
     ddb: Any, ddb_endpoint: str, tmp_path: Path, table_name: Any
 ) -> None:

@@ -60,6 +60,7 @@ class Layout:
     gz: bool
     total: int  # segments of the whole scan
     share: tuple[int, ...]  # the segments this run takes, one part each (a worker: some)
+    sharded: bool = False  # a worker's run (--worker), even 1/1: its manifest says its share
 
     @property
     def part_format(self) -> files.Format:
@@ -98,6 +99,7 @@ def layout(
         gz=gz,
         total=segments,
         share=taken,
+        sharded=share is not None,
     )
 
 
@@ -331,7 +333,7 @@ def _clean_up(lay: Layout, state: dict[str, Any]) -> int:
 
 def _share_record(lay: Layout, state: dict[str, Any]) -> dict[str, Any]:
     """A worker's manifest also says which segments of how many it holds, and their counts."""
-    if len(lay.share) == lay.total:
+    if not lay.sharded:
         return {}
     return {
         "segments": lay.total,
