@@ -249,6 +249,8 @@ def test_scan_options_and_via_options_do_not_mix(
     assert download.code != 0 and "--download goes with --via" in download.stderr
     window = _df(capsys, moto, "data", "export", "orders", "--via", via, "--until", "2026-01-01")
     assert window.code != 0 and "--until goes with --since" in window.stderr
+    neither = _df(capsys, moto, "data", "import", "restored")
+    assert neither.code == 2 and "nothing to import" in neither.stderr
     bad = _df(capsys, moto, "data", "export", "orders", "--via", "s3:/nope")
     assert bad.code != 0 and "is not an S3 address" in bad.stderr
 

@@ -104,8 +104,8 @@ def export(
 
     Example: dynaform data export orders --out /shared/orders --segments 64 --worker 3/8
 
-    With --via s3://bucket/prefix, DynamoDB exports the table itself (no read capacity; point-in-
-    time recovery on), incrementally with --since/--until, and --download pulls the files.
+    With --via s3://bucket/prefix, DynamoDB exports the table itself (no read capacity;
+    point-in-time recovery on), incrementally with --since/--until; --download pulls the files.
 
     Example: dynaform data export orders --via s3://backups/orders --download orders-export/
     """
