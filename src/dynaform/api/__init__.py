@@ -17,6 +17,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from dynaform.api import native as native  # data export/import --via
 from dynaform.api.binding import (
     Binding,
     Connection,

@@ -133,3 +133,46 @@ def data_formats() -> tuple[str, ...]:
     from dynaform.data import files
 
     return tuple(files.FORMATS)
+
+
+# --- sharded runs (--worker i/n, export --merge) ----------------------------------------
+
+
+def parse_worker(text: str, segments: int | None = None) -> Any:
+    """``--worker i/n`` checked (1 <= i <= n; with a scan, n <= segments)."""
+    from dynaform.data import shard
+
+    with translated("--worker"):
+        return shard.parse_worker(text, segments)
+
+
+def describe_share(worker: Any, segments: int) -> str:
+    from dynaform.data import shard
+
+    return shard.describe_share(worker, segments)
+
+
+def worker_folder(out: Path, worker: Any) -> Path:
+    from dynaform.data import shard
+
+    with translated("--out"):
+        return shard.worker_folder(out, worker)
+
+
+def merge_exports(table: DataTable, out: Path) -> Any:
+    """The worker folders in ``out`` joined into one export of ``table``."""
+    import orjson
+
+    from dynaform.data import shard
+    from dynaform.data.errors import DataError
+
+    with translated(str(out)):
+        manifests = sorted(out.glob("worker-*-of-*/manifest.json")) if out.is_dir() else []
+        for path in manifests:
+            recorded = orjson.loads(path.read_bytes()).get("table")
+            if recorded != table.name:
+                raise DataError(
+                    f"{path.parent.name} is an export of {recorded}, not {table.name}",
+                    hint="merge with the table the workers exported",
+                )
+        return shard.merge_exports(out)

@@ -8,27 +8,47 @@ exact command that resumes.
 
 from __future__ import annotations
 
-import shlex
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
-from dynaform.cli.context import AppState, confirm, confirm_protected, state
+from dynaform.cli.context import AppState, confirm, state
+from dynaform.cli.data_common import (
+    CONFIRM_HELP,
+    FORCE_HELP,
+    _bar,
+    _fail_on_rejects,
+    _format,
+    _guard,
+    _interruptible,
+    _target,
+    resume_command,
+)
+from dynaform.cli.data_native import (
+    DOWNLOAD_OPTION,
+    EXPORT_ARN_OPTION,
+    EXPORT_NATIVE_FLAGS,
+    EXPORT_SCAN_FLAGS,
+    IMPORT_SCAN_FLAGS,
+    IMPORT_VIA_OPTION,
+    SINCE_OPTION,
+    UNTIL_OPTION,
+    VIA_OPTION,
+    export_via,
+    import_via,
+    refuse_with_via,
+    refuse_without_via,
+)
+from dynaform.cli.data_shard import (
+    MERGE_OPTION,
+    WORKER_OPTION,
+    copy_share,
+    export_share,
+    merge,
+    worker_for,
+)
 from dynaform.cli.output import err, human_bytes, out, print_json
 from dynaform.cli.postgres import QUERY_OPTION, TRANSFORM_OPTION, TYPES_OPTION
 from dynaform.cli.stdio import (
@@ -37,13 +57,12 @@ from dynaform.cli.stdio import (
     import_sources,
     is_stdio,
 )
-from dynaform.errors import DynaformError, UsageError
+from dynaform.errors import UsageError
 
 if TYPE_CHECKING:
     from dynaform.api import DataTable
 
-CONFIRM_HELP = "Name of the protected environment, typed back (for scripts)."
-FORCE_HELP = "Allow a table of a protected environment (you type its name, or --confirm)."
+__all__ = ["CONFIRM_HELP", "FORCE_HELP", "_bar", "_interruptible", "app", "resume_command"]
 
 app = typer.Typer(
     rich_markup_mode=None,
@@ -53,110 +72,12 @@ app = typer.Typer(
 )
 
 
-def _target(app_state: AppState, name: str, env: str | None = None) -> DataTable:
-    """TABLE as typed: a physical name, or a logical one from the project file."""
-    from dynaform import api
-
-    return api.data_table(app_state.bind(project=False, env=env), name)
-
-
-def _guard(table: DataTable, action: str, force: bool, typed: str | None) -> None:
-    """Protection follows the physical table (see ``confirm_protected``)."""
-    confirm_protected(table.binding, [table.name], action, force=force, typed=typed)
-
-
-def resume_command(flag: str | None = "--resume") -> str:
-    """The command line as typed, with the resume flag added when it is missing."""
-    args = sys.argv[1:]
-    if flag and flag not in args:
-        args = [*args, flag]
-    return "dynaform " + shlex.join(args)
-
-
-@contextmanager
-def _interruptible(label: str, bar: _Bar, flag: str | None = "--resume") -> Iterator[None]:
-    """Ctrl-C: one line saying what was done and the exact command that continues."""
-    try:
-        yield
-    except KeyboardInterrupt:
-        done = bar.done()
-        how = "resume with" if flag else "run it again (writes are idempotent)"
-        err.print(
-            f"interrupted: {label}, {done:,} item(s) done; {how}: {resume_command(flag)}",
-            markup=False,
-            highlight=False,
-        )
-        raise typer.Exit(130) from None
-
-
-class _Bar:
-    def __init__(self, progress: Progress | None, task: TaskID | None) -> None:
-        self.progress, self.task = progress, task
-        self.count = 0
-
-    def advance(self, n: int) -> None:
-        self.count += n
-        if self.progress is None or self.task is None:
-            return
-        self.progress.advance(self.task, n)
-        current = self.progress.tasks[0]
-        if current.elapsed:
-            self.progress.update(self.task, rate=f"{current.completed / current.elapsed:,.0f}")
-
-    def done(self) -> int:
-        return self.count
-
-    def total(self, n: int) -> None:
-        if self.progress is not None and self.task is not None:
-            self.progress.update(self.task, total=n)
-
-
-@contextmanager
-def _bar(label: str, total: int | None, quiet: bool) -> Iterator[_Bar]:
-    """A progress bar with items/s and ETA on stderr (none with --json)."""
-    if quiet:
-        yield _Bar(None, None)
-        return
-    columns = [
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TaskProgressColumn(),
-        TextColumn("{task.fields[rate]} items/s"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    ]
-    with Progress(*columns, console=err, transient=False) as progress:
-        yield _Bar(progress, progress.add_task(label, total=total, rate="-"))
-
-
-def _fail_on_rejects(rejected: int, path: Path | None, reasons: dict[str, int]) -> None:
-    if rejected:
-        why = "; ".join(
-            f"{n} x {reason}" for reason, n in sorted(reasons.items(), key=lambda r: -r[1])[:3]
-        )
-        raise DynaformError(
-            f"{rejected} item(s) could not be written ({why}); they are saved in {path}",
-            hint=f"fix the cause, then `dynaform data import TABLE {path}`",
-        )
-
-
-def _format(value: str | None) -> str | None:
-    from dynaform import api
-
-    if value is None:
-        return None
-    if value not in api.data.data_formats():
-        raise UsageError(f"unknown format {value!r}", hint="use ddb-json, json or csv")
-    return value
-
-
 @app.command("export")
 def export(
     ctx: typer.Context,
     table: str = typer.Argument(..., help="Physical table name, or a logical one in a project."),
-    out_path: Path = typer.Option(
-        ..., "--out", "-o", help="A file, or a folder (one part per segment)."
+    out_path: Path | None = typer.Option(
+        None, "--out", "-o", help="A file, or a folder (one part per segment)."
     ),
     segments: int = typer.Option(4, "--segments", min=1, max=1000, help="Parallel scan segments."),
     fmt: str = typer.Option("ddb-json", "--format", help="ddb-json (lossless), json or csv."),
@@ -165,38 +86,64 @@ def export(
     consistent: bool = typer.Option(False, "--consistent", help="Strongly consistent reads."),
     columns: str | None = typer.Option(None, "--columns", help="CSV columns, comma-separated."),
     force: bool = typer.Option(False, "--force", help="Replace an existing file or folder."),
+    worker: str | None = WORKER_OPTION,
+    merge_parts: bool = MERGE_OPTION,
+    via: str | None = VIA_OPTION,
+    download: Path | None = DOWNLOAD_OPTION,
+    since: str | None = SINCE_OPTION,
+    until: str | None = UNTIL_OPTION,
+    export_arn: str | None = EXPORT_ARN_OPTION,
 ) -> None:
     """Export every item of a table (parallel scan, constant memory, resumable).
 
     ddb-json is DynamoDB JSON lines as AWS's S3 export writes them: lossless. An existing
-    output (a project file above all) is never replaced without --force.
+    output (a project file above all) is never replaced without --force. With --worker i/n,
+    n machines each scan their share into OUT/worker-i-of-n/; --merge then joins them.
 
     Example: dynaform data export orders --out orders.jsonl.gz --gzip --segments 8
+
+    Example: dynaform data export orders --out /shared/orders --segments 64 --worker 3/8
+
+    With --via s3://bucket/prefix, DynamoDB exports the table itself (no read capacity;
+    point-in-time recovery on), incrementally with --since/--until; --download pulls the files.
+
+    Example: dynaform data export orders --via s3://backups/orders --download orders-export/
     """
+    app_state = state(ctx)
+    if via is not None:
+        refuse_with_via(ctx, EXPORT_SCAN_FLAGS, "export")
+        source = _target(app_state, table)
+        export_via(app_state, source, via, download, (since, until), export_arn, force)
+        return
+    refuse_without_via(ctx, EXPORT_NATIVE_FLAGS)
+    if out_path is None:
+        raise UsageError("--out is missing", hint="e.g. --out orders.jsonl.gz")
+    source = _target(app_state, table)
+    if merge_parts:
+        merge(app_state, source, out_path, worker)
+        return
+    destination_path, share = export_share(source, out_path, worker, segments, fmt)
+    if not is_stdio(destination_path):
+        check_export_target(app_state, destination_path, resume, force)
+    columns_list = columns.split(",") if columns else None
+    options = {"fmt": _format(fmt) or "ddb-json", "segments": segments, "gz": gz, "share": share}
+    options |= {"resume": resume, "consistent": consistent, "columns": columns_list}
+    _export_scan(app_state, source, destination_path, options)
+
+
+def _export_scan(
+    app_state: AppState, source: DataTable, path: Path, options: dict[str, Any]
+) -> None:
     from dynaform import api
 
-    app_state = state(ctx)
-    if not is_stdio(out_path):
-        check_export_target(app_state, out_path, resume, force)
-    source = _target(app_state, table)
-    total = api.data.approximate_count(source)
+    total = api.data.approximate_count(source) if options["share"] is None else None
     with (
         _bar(f"export {source.name}", total, app_state.json) as bar,
         _interruptible(f"export of {source.name}", bar),
-        export_destination(out_path, fmt, gz) as destination,
+        export_destination(path, options["fmt"], options["gz"]) as destination,
     ):
-        result = api.data.export_items(
-            source,
-            destination,
-            fmt=_format(fmt) or "ddb-json",
-            segments=segments,
-            gz=gz,
-            resume=resume,
-            consistent=consistent,
-            columns=columns.split(",") if columns else None,
-            progress=bar.advance,
-        )
-    _print_export(app_state, source, result, out_path)
+        result = api.data.export_items(source, destination, progress=bar.advance, **options)
+    _print_export(app_state, source, result, path)
 
 
 def _print_export(app_state: AppState, source: DataTable, result: Any, out_path: Path) -> None:
@@ -228,8 +175,8 @@ def _print_export(app_state: AppState, source: DataTable, result: Any, out_path:
 def import_(
     ctx: typer.Context,
     table: str = typer.Argument(..., help="Physical table name, or a logical one in a project."),
-    sources: list[str] = typer.Argument(
-        ..., help="Files, S3-export folders, or postgresql://user@host:5432/db with --query."
+    sources: list[str] | None = typer.Argument(
+        None, help="Files, S3-export folders, or postgresql://user@host:5432/db with --query."
     ),
     fmt: str | None = typer.Option(
         None, "--format", help="ddb-json, json or csv (default: detect)."
@@ -243,6 +190,8 @@ def import_(
     rejects: Path | None = typer.Option(None, "--rejects", help="Where unwritable items go."),
     force: bool = typer.Option(False, "--force", help=FORCE_HELP),
     typed: str | None = typer.Option(None, "--confirm", help=CONFIRM_HELP),
+    worker: str | None = WORKER_OPTION,
+    via: str | None = IMPORT_VIA_OPTION,
 ) -> None:
     """Import items (DynamoDB JSON lines, JSON lines, CSV, S3 exports, Workbench models, or a
     PostgreSQL query's rows).
@@ -253,13 +202,26 @@ def import_(
     Example: dynaform data import orders orders.jsonl.gz --rate 500
 
     Example: dynaform data import projects postgresql://app@db:5432/app --query "SELECT ..."
+
+    Example: dynaform data import orders /shared/orders --worker 3/8 (each machine its share)
+
+    With --via s3://bucket/prefix, DynamoDB's ImportTable creates the declared table and loads
+    it (no write capacity); refused for an existing table; the count is checked afterwards.
     """
     from dynaform import api
 
     app_state = state(ctx)
     target = _target(app_state, table)
     _guard(target, "import into it", force, typed)
+    if via is not None:
+        refuse_with_via(ctx, IMPORT_SCAN_FLAGS, "import")
+        import_via(app_state, target, via, fmt)
+        return
+    if not sources:
+        raise UsageError("nothing to import", hint="give files or folders, or --via s3://...")
     options = {"resume": resume, "rate": rate, "concurrency": concurrency, "rejects": rejects}
+    if worker is not None:
+        options["worker"] = worker_for(worker, sources)
     if sources and api.data.is_postgres(sources[0]):
         from dynaform.cli.postgres import import_postgres
 
@@ -297,6 +259,8 @@ def _import_files(
             **options,
         )
     summary = api.data.summary(result.stats, result.seconds)
+    if result.share:
+        err.print(result.share, markup=False, highlight=False)
     if app_state.json:
         print_json(summary | {"table": target.name, "rejects": str(result.rejects or "")})
     else:
@@ -344,11 +308,14 @@ def copy(
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted copy."),
     force: bool = typer.Option(False, "--force", help=FORCE_HELP),
     typed: str | None = typer.Option(None, "--confirm", help=CONFIRM_HELP),
+    worker: str | None = WORKER_OPTION,
 ) -> None:
     """Copy every item of one table into another (another endpoint or environment too).
 
     Both names go through the project (logical or physical); the physical tables are shown
-    before anything is copied. Progress is kept next to the reject file (--resume).
+    before anything is copied. Progress is kept next to the reject file (--resume). With
+    --worker i/n each machine copies its share of the segments (its own reject file and
+    checkpoint: copy.worker-i-of-n.rejects.jsonl).
 
     Example: dynaform -e prod data copy orders orders --to-env staging
     """
@@ -363,8 +330,9 @@ def copy(
     err.print(f"copy {origin.name} ({origin.target}) → {into.name} ({into.target})", markup=False)
     function = api.data.load_transform(transform, app_state.project_dir) if transform else None
     label = f"copy {origin.name} → {into.name}"
+    share, rejects = copy_share(worker, segments, rejects)
     with (
-        _bar(label, api.data.approximate_count(origin), app_state.json) as bar,
+        _bar(label, None if share else api.data.approximate_count(origin), app_state.json) as bar,
         _interruptible(label, bar),
     ):
         result = api.data.copy_items(
@@ -377,7 +345,14 @@ def copy(
             progress=bar.advance,
             checkpoint_path=Path(f"{rejects}.checkpoint.json"),
             resume=resume,
+            share=share,
         )
+    _print_copy(app_state, result)
+
+
+def _print_copy(app_state: AppState, result: Any) -> None:
+    from dynaform import api
+
     summary = api.data.summary(result.stats, result.seconds)
     if app_state.json:
         print_json(summary | {"read": result.read, "skipped": result.skipped})

@@ -30,7 +30,7 @@ def import_postgres(
     options: dict[str, Any],
 ) -> None:
     from dynaform import api
-    from dynaform.cli.data import _bar, _fail_on_rejects, _interruptible
+    from dynaform.cli.data_common import _bar, _fail_on_rejects, _interruptible
 
     if len(sources) != 1 or not query:
         raise UsageError(

@@ -58,6 +58,9 @@ class Layout:
     final: list[Path]
     fmt: files.Format
     gz: bool
+    total: int  # segments of the whole scan
+    share: tuple[int, ...]  # the segments this run takes, one part each (a worker: some)
+    sharded: bool = False  # a worker's run (--worker), even 1/1: its manifest says its share
 
     @property
     def part_format(self) -> files.Format:
@@ -73,12 +76,15 @@ def _part_name(index: int, fmt: files.Format, gz: bool) -> str:
     return f"part-{index:05d}{suffix}{'.gz' if gz else ''}"
 
 
-def layout(out: Path, fmt: files.Format, segments: int, gz: bool) -> Layout:
+def layout(
+    out: Path, fmt: files.Format, segments: int, gz: bool, share: Sequence[int] | None = None
+) -> Layout:
     folder = out.is_dir() or (not out.suffix and not out.exists())
     parts_dir = out if folder else out.with_name(out.name + ".parts")
-    names = [_part_name(s, fmt, gz) for s in range(segments)]
+    taken = tuple(range(segments) if share is None else share)
+    names = [_part_name(s, fmt, gz) for s in taken]
     if fmt == "csv":  # DynamoDB JSON until the columns are known
-        parts = [parts_dir / f"part-{s:05d}.csv-source.jsonl" for s in range(segments)]
+        parts = [parts_dir / f"part-{s:05d}.csv-source.jsonl" for s in taken]
     else:
         parts = [parts_dir / name for name in names]
     return Layout(
@@ -91,6 +97,9 @@ def layout(out: Path, fmt: files.Format, segments: int, gz: bool) -> Layout:
         final=[parts_dir / name for name in names] if folder else [out],
         fmt=fmt,
         gz=gz,
+        total=segments,
+        share=taken,
+        sharded=share is not None,
     )
 
 
@@ -105,16 +114,14 @@ def _fresh(
     state: dict[str, Any] = {
         "table": table,
         "format": lay.fmt,
-        "segments": len(lay.parts),
+        "segments": lay.total,
+        "share": list(lay.share),
         "gzip": lay.gz,
         "phase": "scan",
         "keys": list(keys),
         "columns": columns,  # given with --columns: exactly these
         "names": [],  # otherwise: every attribute name seen (CSV)
-        "parts": {
-            str(s): {"key": None, "bytes": 0, "items": 0, "done": False}
-            for s in range(len(lay.parts))
-        },
+        "parts": {str(s): {"key": None, "bytes": 0, "items": 0, "done": False} for s in lay.share},
     }
     # The checkpoint first: a kill before it leaves at most an empty folder.
     checkpoint.save(lay.checkpoint, state, durable=True)
@@ -141,16 +148,14 @@ def _resumed(lay: Layout, table: str) -> dict[str, Any]:
             hint="use it as it is; to export again, name a new file or folder",
         )
     state = checkpoint.load(lay.checkpoint, "export")
-    if (state.get("table"), state.get("format"), state.get("segments"), state.get("gzip")) != (
-        table,
-        lay.fmt,
-        len(lay.parts),
-        lay.gz,
-    ):
+    recorded = (state.get("table"), state.get("format"), state.get("segments"), state.get("gzip"))
+    if recorded != (table, lay.fmt, lay.total, lay.gz) or state.get(
+        "share", list(lay.share)
+    ) != list(lay.share):
         raise DataError(
             f"{lay.checkpoint} is for another export ({state.get('table')}, "
             f"{state.get('format')}, {state.get('segments')} segments)",
-            hint="resume with the same table, --format, --segments and --gzip",
+            hint="resume with the same table, --format, --segments, --worker and --gzip",
         )
     state.setdefault("phase", "scan")
     if state["phase"] == "scan":
@@ -167,7 +172,7 @@ def _resumed(lay: Layout, table: str) -> dict[str, Any]:
 
 def _cut_back(lay: Layout, state: dict[str, Any]) -> None:
     """Each part back to its recorded size; a part that lost recorded bytes starts over."""
-    for index, path in enumerate(lay.parts):
+    for index, path in zip(lay.share, lay.parts, strict=True):
         part = state["parts"][str(index)]
         size = path.stat().st_size if path.exists() else -1
         if size < part["bytes"]:
@@ -207,27 +212,28 @@ def _append(lay: Layout, handle: IO[bytes], page: Page, state: dict[str, Any]) -
 def _scan(
     wire: WireClient, lay: Layout, state: dict[str, Any], consistent: bool, report: Progress
 ) -> None:
-    handles = [path.open("ab") for path in lay.parts]
+    handles = {segment: path.open("ab") for segment, path in zip(lay.share, lay.parts, strict=True)}
+    others = set(range(lay.total)) - set(lay.share)  # other workers' segments
     saved = time.monotonic()
     try:
         pages = scan_pages(
             wire,
             state["table"],
-            len(lay.parts),
+            lay.total,
             consistent=consistent,
             start={int(s): p["key"] for s, p in state["parts"].items() if p["key"]},
-            finished={int(s) for s, p in state["parts"].items() if p["done"]},
+            finished=others | {int(s) for s, p in state["parts"].items() if p["done"]},
         )
         for page in pages:
             _append(lay, handles[page.segment], page, state)
             if page.last_key is None or time.monotonic() - saved > SAVE_EVERY:
-                _sync_and_save(lay, handles, state)
+                _sync_and_save(lay, list(handles.values()), state)
                 saved = time.monotonic()
             report(len(page.items))
         state["phase"] = "join"
     finally:
-        _sync_and_save(lay, handles, state)  # what is written so far, or the phase change
-        for handle in handles:
+        _sync_and_save(lay, list(handles.values()), state)  # so far, or the phase change
+        for handle in handles.values():
             handle.close()
 
 
@@ -313,7 +319,8 @@ def _clean_up(lay: Layout, state: dict[str, Any]) -> int:
                 "format": lay.fmt,
                 "items": total,
                 "files": [p.name for p in lay.final],
-            },
+            }
+            | _share_record(lay, state),
             durable=True,
         )
     else:
@@ -322,6 +329,18 @@ def _clean_up(lay: Layout, state: dict[str, Any]) -> int:
         lay.parts[0].parent.rmdir()
     lay.checkpoint.unlink()
     return total
+
+
+def _share_record(lay: Layout, state: dict[str, Any]) -> dict[str, Any]:
+    """A worker's manifest also says which segments of how many it holds, and their counts."""
+    if not lay.sharded:
+        return {}
+    return {
+        "segments": lay.total,
+        "share": list(lay.share),
+        "gzip": lay.gz,
+        "counts": {s: int(p["items"]) for s, p in state["parts"].items()},
+    }
 
 
 def export_table(
@@ -336,10 +355,12 @@ def export_table(
     consistent: bool = False,
     columns: list[str] | None = None,
     progress: Progress | None = None,
+    share: Sequence[int] | None = None,
 ) -> ExportResult:
-    """Scan ``table`` into ``out`` (a file, or a folder of one part per segment)."""
+    """Scan ``table`` into ``out`` (a file, or a folder of one part per segment). ``share``:
+    only these segments of the ``segments``-way scan (one worker of several)."""
     began = time.monotonic()
-    lay = layout(out, fmt, segments, gz)
+    lay = layout(out, fmt, segments, gz, share)
     if resume:
         state = _resumed(lay, table)
     else:

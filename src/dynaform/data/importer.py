@@ -14,7 +14,7 @@ import hashlib
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from dynaform.data import checkpoint, files
 from dynaform.data.bulk import BulkWriter, Record, RejectFile, Watermark, WriteStats
 from dynaform.data.checks import check_item
 from dynaform.data.errors import DataError, RunStoppedError
+from dynaform.data.shard import Worker
 from dynaform.data.table import describe, key_schema
 from dynaform.data.wire import WireClient
 
@@ -38,6 +39,7 @@ class Source:
     items: int = 0
     end: int = 0  # one past the last position (blank lines count)
     todo: int = 0  # items not yet done (a resumed run)
+    worker: Worker | None = None  # a worker's share of the lines (see ``shard_sources``)
 
     def where(self, position: int) -> str:
         """A position as a person finds it in the file."""
@@ -82,10 +84,33 @@ def sources_for(paths: list[Path], fmt: str | None) -> list[Source]:
     return found
 
 
+def shard_sources(sources: list[Source], worker: Worker) -> tuple[list[Source], str]:
+    """A worker's share of the input, the same on every machine given the same inputs: whole
+    files (file k to worker k % n + 1) when there are at least as many files as workers,
+    otherwise every n-th item of each file. Also says which, in one line."""
+    if len(sources) >= worker.count:
+        mine = [s for k, s in enumerate(sources) if worker.takes(k)]
+        return mine, f"worker {worker.typed} takes {len(mine)} of {len(sources)} file(s)"
+    for source in sources:
+        source.worker = worker
+    return sources, (
+        f"worker {worker.typed} takes one item in {worker.count} of each of {len(sources)} "
+        f"file(s) (fewer files than workers), from item {worker.index} on"
+    )
+
+
+def _share(sources: list[Source], worker: Worker | None) -> tuple[list[Source], str]:
+    return shard_sources(sources, worker) if worker else (sources, "")
+
+
 def _records(
     source: Source, types: dict[str, str], skip: int = 0, table: str | None = None
 ) -> Iterator[Record]:
-    if source.kind == "workbench":
+    if source.worker is not None:
+        mine = source.worker.takes
+        sharded = replace(source, worker=None)
+        yield from (r for r in _records(sharded, types, skip, table) if mine(r[0]))
+    elif source.kind == "workbench":
         for index, item in enumerate(files.workbench_items(source.path, table)):
             if index >= skip:
                 yield index, item
@@ -122,6 +147,7 @@ class ImportResult:
     items: int
     seconds: float
     rejects: Path | None
+    share: str = ""  # a worker's share, said
 
 
 class _Checkpoint:
@@ -225,19 +251,22 @@ def import_files(
     progress: Progress | None = None,
     on_total: Callable[[int], None] | None = None,
     writer_options: dict[str, Any] | None = None,
+    worker: Worker | None = None,
 ) -> ImportResult:
+    """``worker``: only this worker's share (``shard_sources``), with its own checkpoint and
+    reject file (``<first input>.worker-i-of-n.checkpoint.json``)."""
     began = time.monotonic()
     types = types or {}
     report = progress or (lambda n: None)
     names, keys = key_schema(describe(wire, table))
-    sources = sources_for(paths, fmt)
-    checkpoint_path = paths[0].with_name(paths[0].name + ".checkpoint.json")
-    reject_path = rejects or paths[0].with_name(paths[0].name + ".rejects.jsonl")
+    sources, share = _share(sources_for(paths, fmt), worker)
+    stem = paths[0].name + (f".{worker.label}" if worker else "")
+    checkpoint_path = paths[0].with_name(stem + ".checkpoint.json")
+    reject_path = rejects or paths[0].with_name(stem + ".rejects.jsonl")
     identities = {str(source.path): identity(source.path) for source in sources}
     done = _start(table, checkpoint_path, reject_path, resume, identities)
     total = validate_sources(sources, keys, types, table, done)
-    if on_total:
-        on_total(sum(source.todo for source in sources))
+    (on_total or (lambda n: None))(sum(source.todo for source in sources))
     saver = _Checkpoint(checkpoint_path, table, done, identities)
     checkpoint.save(checkpoint_path, saver.state, durable=True)
     reject_file = RejectFile(reject_path, keep=resume)
@@ -266,4 +295,5 @@ def import_files(
         total,
         time.monotonic() - began,
         reject_path if reject_file.count or reject_path.exists() else None,
+        share,
     )

@@ -151,12 +151,13 @@ class _Reader:
         encoder = Encoder()
         position = 0
         parts = self.tracker.state["parts"]
+        others = {s for s in range(self.segments) if str(s) not in parts}  # other workers'
         pages: Iterator[Page] = scan_pages(
             self.wire,
             self.table,
             self.segments,
             start={int(s): p["key"] for s, p in parts.items() if p["key"]},
-            finished={int(s) for s, p in parts.items() if p["done"]},
+            finished=others | {int(s) for s, p in parts.items() if p["done"]},
         )
         for page in pages:
             shaped = [
@@ -173,7 +174,12 @@ class _Reader:
 
 
 def _copy_state(
-    source_table: str, target_table: str, segments: int, path: Path | None, resume: bool
+    source_table: str,
+    target_table: str,
+    segments: int,
+    path: Path | None,
+    resume: bool,
+    share: list[int],
 ) -> dict[str, Any]:
     if path is not None and resume:
         state = checkpoint.load(path, "copy")
@@ -181,16 +187,16 @@ def _copy_state(
             source_table,
             target_table,
             segments,
-        ):
+        ) or sorted(state.get("parts", {}), key=int) != [str(s) for s in share]:
             raise DataError(
                 f"{path} is for another copy ({state.get('source')} -> {state.get('target')}, "
                 f"{state.get('segments')} segments)",
-                hint="resume with the same tables and --segments",
+                hint="resume with the same tables, --segments and --worker",
             )
         return state
     if path is not None:
         checkpoint.refuse_unfinished(path, "copy")
-    parts = {str(s): {"key": None, "done": False} for s in range(segments)}
+    parts = {str(s): {"key": None, "done": False} for s in share}
     state = {"source": source_table, "target": target_table, "segments": segments, "parts": parts}
     if path is not None:
         checkpoint.save(path, state, durable=True)
@@ -212,12 +218,15 @@ def copy_table(
     writer_options: dict[str, Any] | None = None,
     checkpoint_path: Path | None = None,
     resume: bool = False,
+    share: list[int] | None = None,
 ) -> CopyResult:
     """Every item of ``source_table`` into ``target_table``. With ``checkpoint_path`` the copy
-    records its progress there and ``resume=True`` continues a stopped one."""
+    records its progress there and ``resume=True`` continues a stopped one. ``share``: only
+    these segments of the ``segments``-way scan (one worker of several)."""
     began = time.monotonic()
     report = progress or (lambda n: None)
-    state = _copy_state(source_table, target_table, segments, checkpoint_path, resume)
+    taken = list(range(segments)) if share is None else sorted(share)
+    state = _copy_state(source_table, target_table, segments, checkpoint_path, resume, taken)
     tracker = _CopyProgress(checkpoint_path, state)
     reader = _Reader(source, source_table, segments, tracker, transform, wire_transform)
 

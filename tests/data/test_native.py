@@ -1,0 +1,327 @@
+"""``data export --via s3://...`` and ``data import --via s3://...`` against moto's server.
+
+DynamoDB Local has no S3, no point-in-time recovery, and neither ExportTableToPointInTime nor
+ImportTable, so these tests run on moto's server (started through `dynaform local start
+--engine moto`'s code path), as the project's rules allow for what DynamoDB Local lacks. Moto
+serves S3, PITR, the export (full, written as one gzip file), DescribeExport, ImportTable
+(DYNAMODB_JSON) and DescribeImport. What moto lacks, and so what is not tested here against a
+service: the export's manifests (manifest-summary.json, manifest-files.json; the download
+falls back to the export's data/ folder, and reads manifest-files.json when DescribeExport
+names one, as AWS does), incremental exports (moto accepts INCREMENTAL_EXPORT but writes a full
+export; the NewImage/Keys conversion is tested on an incremental file written to moto's S3 in
+AWS's layout), ImportTable's CSV and ION formats, and billing (BilledSizeBytes is moto's count
+of bytes).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import textwrap
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dynaform.aws.client import dynamodb_client
+from dynaform.aws.s3 import s3_client
+from dynaform.data import native
+from dynaform.local import engine
+from tests.conftest import local_settings
+from tests.helpers import run_cli
+
+PROJECT = """\
+project: nat
+default_env: dev
+environments:
+  dev: {target: aws}
+  prod: {target: aws, protected: true}
+tables:
+  orders:
+    partition_key: pk
+    point_in_time_recovery: true
+  restored:
+    partition_key: pk
+    indexes:
+      byOwner: {partition_key: owner}
+  nopitr:
+    partition_key: pk
+  withlsi:
+    partition_key: pk
+    sort_key: sk
+    local_indexes:
+      byDate: {sort_key: date}
+"""
+ITEMS = 40
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    state_dir = tmp_path_factory.mktemp("moto") / "state"
+    started = engine.start(state_dir, port=engine.free_port(), engine="moto")
+    try:
+        yield started.record.endpoint_url
+    finally:
+        engine.stop(state_dir)
+
+
+@pytest.fixture
+def moto(clean_env: pytest.MonkeyPatch, moto_endpoint: str, tmp_path: Path) -> dict[str, Any]:
+    """A project on moto, ``orders`` (PITR on, ITEMS items) and ``nopitr`` created, and a
+    bucket; ``restored`` is declared but not created."""
+    clean_env.setenv("AWS_ACCESS_KEY_ID", "testing")
+    clean_env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    (tmp_path / "dynaform.yaml").write_text(textwrap.dedent(PROJECT))
+    settings = local_settings(moto_endpoint)
+    ddb: Any = dynamodb_client(settings)
+    for table in ddb.list_tables()["TableNames"]:
+        ddb.delete_table(TableName=table)
+    for name in ("nat-dev-orders", "nat-dev-nopitr"):
+        ddb.create_table(
+            TableName=name,
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    ddb.update_continuous_backups(
+        TableName="nat-dev-orders",
+        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+    )
+    for i in range(ITEMS):
+        item = {"pk": {"S": f"k{i:03d}"}, "owner": {"S": f"o{i % 3}"}, "n": {"N": str(i)}}
+        ddb.put_item(TableName="nat-dev-orders", Item=item)
+    s3: Any = s3_client(settings)
+    bucket = f"bucket-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=bucket)
+    return {"ddb": ddb, "s3": s3, "bucket": bucket, "endpoint": moto_endpoint, "dir": tmp_path}
+
+
+def _df(capsys: Any, moto: dict[str, Any], *args: str) -> Any:
+    path = moto["dir"] / "dynaform.yaml"
+    return run_cli(capsys, "-f", str(path), "--endpoint-url", moto["endpoint"], *args)
+
+
+def _keys(folder: Path) -> list[str]:
+    keys = []
+    for part in sorted((folder / "data").glob("*.json.gz")):
+        for line in gzip.decompress(part.read_bytes()).splitlines():
+            keys.append(json.loads(line)["Item"]["pk"]["S"])
+    return sorted(keys)
+
+
+def test_native_export_downloads_and_native_import_creates_the_declared_table(
+    capsys: pytest.CaptureFixture[str], moto: dict[str, Any]
+) -> None:
+    via = f"s3://{moto['bucket']}/exports/orders"
+    folder = moto["dir"] / "orders-export"
+    done = _df(
+        capsys, moto, "--json", "data", "export", "orders", "--via", via, "--download", str(folder)
+    )
+    assert done.code == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["items"] == ITEMS and summary["files"] >= 1
+    assert _keys(folder) == [f"k{i:03d}" for i in range(ITEMS)]
+    assert (folder / "manifest-files.json").is_file()
+
+    # The download is what the data plane reads: a scan-path import of the folder.
+    loaded = _df(capsys, moto, "data", "import", "nat-dev-nopitr", str(folder))
+    assert loaded.code == 0, loaded.stderr
+    assert f"imported {ITEMS} item(s)" in loaded.stdout
+
+    # ImportTable from the export's data folder creates the declared table, GSI included.
+    data = summary["data"]
+    assert data.startswith(f"s3://{moto['bucket']}/exports/orders/AWSDynamoDB/")
+    imported = _df(capsys, moto, "--json", "data", "import", "restored", "--via", data)
+    assert imported.code == 0, imported.stderr
+    result = json.loads(imported.stdout)
+    assert (result["items"], result["counted"], result["errors"]) == (ITEMS, ITEMS, 0)
+    assert "+ create table nat-dev-restored by ImportTable" in imported.stderr
+    table = moto["ddb"].describe_table(TableName="nat-dev-restored")["Table"]
+    assert [g["IndexName"] for g in table["GlobalSecondaryIndexes"]] == ["byOwner"]
+
+    again = _df(capsys, moto, "data", "import", "restored", "--via", data)
+    assert again.code != 0
+    assert "nat-dev-restored exists already; ImportTable only creates new tables" in again.stderr
+
+
+def test_waiting_for_a_started_export_by_its_arn(
+    capsys: pytest.CaptureFixture[str], moto: dict[str, Any]
+) -> None:
+    via = f"s3://{moto['bucket']}/again"
+    first = _df(capsys, moto, "--json", "data", "export", "orders", "--via", via)
+    assert first.code == 0, first.stderr
+    arn = json.loads(first.stdout)["export_arn"]
+    assert f"export {arn} started into {via}" in first.stderr
+    folder = moto["dir"] / "later"
+    later = _df(
+        capsys,
+        moto,
+        "data",
+        "export",
+        "orders",
+        "--via",
+        via,
+        "--export-arn",
+        arn,
+        "--download",
+        str(folder),
+    )
+    assert later.code == 0, later.stderr
+    assert "started" not in later.stderr  # no second export
+    assert _keys(folder) == [f"k{i:03d}" for i in range(ITEMS)]
+    (folder / "manifest-files.json").unlink()  # as if stopped before the end of the download
+    again = _df(
+        capsys,
+        moto,
+        "data",
+        "export",
+        "orders",
+        "--via",
+        via,
+        "--export-arn",
+        arn,
+        "--download",
+        str(folder),
+    )
+    assert again.code == 0, again.stderr  # the same export's folder: finished, not refused
+    assert _keys(folder) == [f"k{i:03d}" for i in range(ITEMS)]
+
+
+def test_export_without_pitr_says_how_to_enable_it_in_the_project(
+    capsys: pytest.CaptureFixture[str], moto: dict[str, Any]
+) -> None:
+    refused = _df(capsys, moto, "data", "export", "nopitr", "--via", f"s3://{moto['bucket']}/x")
+    assert refused.code != 0
+    assert "point-in-time recovery is off for nat-dev-nopitr" in refused.stderr
+    assert "point_in_time_recovery: true` on nopitr" in refused.stderr
+    assert not list(native_keys(moto))  # nothing was exported
+
+
+def native_keys(moto: dict[str, Any]) -> list[str]:
+    listing = moto["s3"].list_objects_v2(Bucket=moto["bucket"])
+    return [entry["Key"] for entry in listing.get("Contents", [])]
+
+
+def test_native_import_refusals(capsys: pytest.CaptureFixture[str], moto: dict[str, Any]) -> None:
+    via = f"s3://{moto['bucket']}/in/"
+    empty = _df(capsys, moto, "data", "import", "restored", "--via", via)
+    assert empty.code != 0 and f"no object under s3://{moto['bucket']}/in/" in empty.stderr
+    moto["s3"].put_object(Bucket=moto["bucket"], Key="in/manifest-files.json", Body=b"{}")
+    manifests = _df(capsys, moto, "data", "import", "restored", "--via", via)
+    assert manifests.code != 0 and "point --via at the export's data folder" in manifests.stderr
+    undeclared = _df(capsys, moto, "data", "import", "nat-dev-other", "--via", via)
+    assert undeclared.code != 0 and "is not declared in the project" in undeclared.stderr
+    moto["s3"].put_object(Bucket=moto["bucket"], Key="lsi/a.json.gz", Body=gzip.compress(b""))
+    lsi = _df(capsys, moto, "data", "import", "withlsi", "--via", f"s3://{moto['bucket']}/lsi/")
+    assert lsi.code != 0 and "local secondary indexes" in lsi.stderr
+    mixed = _df(capsys, moto, "data", "import", "restored", "x.jsonl", "--via", via)
+    assert mixed.code != 0 and "FILES belong(s) to the scan path" in mixed.stderr
+    protected = _df(capsys, moto, "-e", "prod", "data", "import", "restored", "--via", via)
+    assert protected.code == 2 and "belongs to the protected environment prod" in protected.stderr
+    confirmed = _df(
+        capsys,
+        moto,
+        "-e",
+        "prod",
+        "data",
+        "import",
+        "restored",
+        "--via",
+        f"s3://{moto['bucket']}/none/",
+        "--confirm",
+        "prod",
+    )
+    assert confirmed.code != 0 and "/none/" in confirmed.stderr  # past the guard: nothing there
+    assert not {"nat-dev-restored", "nat-prod-restored"} & set(
+        moto["ddb"].list_tables()["TableNames"]
+    )
+
+
+def test_scan_options_and_via_options_do_not_mix(
+    capsys: pytest.CaptureFixture[str], moto: dict[str, Any]
+) -> None:
+    via = f"s3://{moto['bucket']}/mix"
+    worker = _df(capsys, moto, "data", "export", "orders", "--via", via, "--worker", "1/2")
+    assert worker.code != 0 and "--worker belong(s) to the scan path" in worker.stderr
+    download = _df(capsys, moto, "data", "export", "orders", "--out", "o", "--download", "d")
+    assert download.code != 0 and "--download goes with --via" in download.stderr
+    window = _df(capsys, moto, "data", "export", "orders", "--via", via, "--until", "2026-01-01")
+    assert window.code != 0 and "--until goes with --since" in window.stderr
+    neither = _df(capsys, moto, "data", "import", "restored")
+    assert neither.code == 2 and "nothing to import" in neither.stderr
+    bad = _df(capsys, moto, "data", "export", "orders", "--via", "s3:/nope")
+    assert bad.code != 0 and "is not an S3 address" in bad.stderr
+
+
+def test_an_incremental_export_downloads_as_upserts_and_deleted_keys(
+    moto: dict[str, Any], tmp_path: Path
+) -> None:
+    """Moto writes no incremental export, so the file AWS writes (Keys, NewImage, OldImage
+    lines in AWSDynamoDB/<ExportId>/data/) is put into moto's S3 and downloaded."""
+    changes = [
+        {"Keys": {"pk": {"S": "a"}}, "NewImage": {"pk": {"S": "a"}, "n": {"N": "2"}}},
+        {"Keys": {"pk": {"S": "b"}}, "OldImage": {"pk": {"S": "b"}}},
+        {
+            "Keys": {"pk": {"S": "c"}},
+            "NewImage": {"pk": {"S": "c"}},
+            "OldImage": {"pk": {"S": "c"}},
+        },
+    ]
+    body = gzip.compress(b"".join(json.dumps(c).encode() + b"\n" for c in changes))
+    key = "inc/AWSDynamoDB/0123-abc/data/part1.json.gz"
+    moto["s3"].put_object(Bucket=moto["bucket"], Key=key, Body=body)
+    description = {"ExportArn": "arn:aws:dynamodb:us-east-1:1:table/t/export/0123-abc"}
+    description["ExportType"] = "INCREMENTAL_EXPORT"
+    where = native.parse_s3_url(f"s3://{moto['bucket']}/inc")
+    got = native.download_export(moto["s3"], description, where, tmp_path / "inc")
+    assert (got.items, got.deleted) == (2, 1)
+    lines = gzip.decompress((tmp_path / "inc" / "data" / "part1.json.gz").read_bytes())
+    assert [json.loads(x)["Item"]["pk"]["S"] for x in lines.splitlines()] == ["a", "c"]
+    deleted = (tmp_path / "inc" / "deleted-keys.jsonl").read_text().splitlines()
+    assert [json.loads(x) for x in deleted] == [{"Keys": {"pk": {"S": "b"}}}]
+
+
+def test_a_download_never_mixes_two_exports(
+    capsys: pytest.CaptureFixture[str], moto: dict[str, Any]
+) -> None:
+    folder = moto["dir"] / "dl"
+    runs = []
+    for prefix in ("one", "two"):
+        via = f"s3://{moto['bucket']}/{prefix}"
+        runs.append(
+            _df(capsys, moto, "data", "export", "orders", "--via", via, "--download", str(folder))
+        )
+    assert runs[0].code == 0, runs[0].stderr
+    assert runs[1].code != 0 and f"{folder} already holds other files (the export" in runs[1].stderr
+    assert _keys(folder) == [f"k{i:03d}" for i in range(ITEMS)]  # the first download, intact
+
+
+def test_an_incremental_export_request_over_a_window(
+    capsys: pytest.CaptureFixture[str], moto: dict[str, Any]
+) -> None:
+    """The request (INCREMENTAL_EXPORT with its window) is accepted; moto writes a full export
+    for it, whose Item lines the download keeps as they are."""
+    via = f"s3://{moto['bucket']}/inc"
+    folder = moto["dir"] / "inc"
+    window = ("--since", "2026-11-29T08:00:00", "--until", "2026-11-29T09:00:00+00:00")
+    done = _df(
+        capsys,
+        moto,
+        "--json",
+        "data",
+        "export",
+        "orders",
+        "--via",
+        via,
+        *window,
+        "--download",
+        str(folder),
+    )
+    assert done.code == 0, done.stderr
+    assert json.loads(done.stdout)["type"] == "INCREMENTAL_EXPORT"
+    assert _keys(folder) == [f"k{i:03d}" for i in range(ITEMS)]
+    backwards = ("--since", "2026-11-29T09:00:00", "--until", "2026-11-29T08:00:00")
+    refused = _df(capsys, moto, "data", "export", "orders", "--via", via, *backwards)
+    assert refused.code == 2 and "is not before --until" in refused.stderr

@@ -1,0 +1,313 @@
+"""Sharded runs against DynamoDB Local: several worker processes (``--worker i/n``) each take
+their share of an export, import or copy; every item is handled exactly once across them, and
+``data export --merge`` gives what a single-process export gives."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dynaform.data.export import export_table
+from dynaform.data.shard import merge_exports, parse_worker
+from dynaform.data.wire import WireClient
+from dynaform.errors import DynaformError
+from tests.conftest import create_simple_table, local_settings
+
+ITEMS = 900
+WORKERS = 3
+
+
+def _env(endpoint: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+
+
+def _run_workers(commands: list[list[str]], cwd: Path, endpoint: str) -> list[dict[str, Any]]:
+    """Every command as its own process, all at once; their --json summaries."""
+    running = [
+        subprocess.Popen(
+            [sys.executable, "-m", "dynaform", "--json", *args],
+            cwd=cwd,
+            env=_env(endpoint),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for args in commands
+    ]
+    results = []
+    for process in running:
+        stdout, stderr = process.communicate(timeout=300)
+        assert process.returncode == 0, stderr
+        results.append(json.loads(stdout) | {"stderr": stderr})
+    return results
+
+
+def _one(args: list[str], cwd: Path, endpoint: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dynaform", *args],
+        cwd=cwd,
+        env=_env(endpoint),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def _filled(ddb: Any, name: str) -> None:
+    create_simple_table(ddb, name)
+    for start in range(0, ITEMS, 25):
+        ddb.batch_write_item(
+            RequestItems={
+                name: [
+                    {"PutRequest": {"Item": {"pk": {"S": f"k{i:04d}"}, "n": {"N": str(i)}}}}
+                    for i in range(start, min(start + 25, ITEMS))
+                ]
+            }
+        )
+
+
+def _keys(folder: Path) -> list[str]:
+    keys = []
+    for part in sorted(folder.glob("part-*.jsonl")):
+        keys += [json.loads(line)["Item"]["pk"]["S"] for line in part.read_text().splitlines()]
+    return keys
+
+
+def test_worker_exports_merge_into_what_one_process_exports(
+    ddb: Any, ddb_endpoint: str, tmp_path: Path, table_name: Any
+) -> None:
+    table = table_name("shard-export")
+    _filled(ddb, table)
+    shared = tmp_path / "shared"
+    base = ["data", "export", table, "--out", str(shared), "--segments", "6"]
+    results = _run_workers(
+        [[*base, "--worker", f"{i}/{WORKERS}"] for i in range(1, WORKERS + 1)],
+        tmp_path,
+        ddb_endpoint,
+    )
+    assert sum(r["items"] for r in results) == ITEMS  # each item read by exactly one worker
+    assert "worker 2/3 takes 2 of 6 segments: 1, 4" in results[1]["stderr"]
+    merged = _one([*base, "--merge"], tmp_path, ddb_endpoint)
+    assert merged.returncode == 0, merged.stderr
+    assert f"merged 3 worker export(s) of {table}" in merged.stdout
+    single = tmp_path / "single"
+    alone = _one(
+        ["data", "export", table, "--out", str(single), "--segments", "6"], tmp_path, ddb_endpoint
+    )
+    assert alone.returncode == 0, alone.stderr
+    assert json.loads((shared / "manifest.json").read_text()) == json.loads(
+        (single / "manifest.json").read_text()
+    )
+    for part in sorted(single.glob("part-*")):
+        assert (shared / part.name).read_bytes() == part.read_bytes()
+    keys = _keys(shared)
+    assert sorted(keys) == [f"k{i:04d}" for i in range(ITEMS)]  # exactly once
+    assert not list(shared.glob("worker-*"))
+
+
+def test_merge_names_a_missing_or_unfinished_worker(
+    ddb: Any, ddb_endpoint: str, tmp_path: Path, table_name: Any
+) -> None:
+    table = table_name("shard-missing")
+    _filled(ddb, table)
+    shared = tmp_path / "shared"
+    base = ["data", "export", table, "--out", str(shared), "--segments", "4"]
+    for i in (1, 3):
+        done = _one([*base, "--worker", f"{i}/3"], tmp_path, ddb_endpoint)
+        assert done.returncode == 0, done.stderr
+    missing = _one([*base, "--merge"], tmp_path, ddb_endpoint)
+    assert missing.returncode != 0
+    assert "worker-2-of-3 missing" in missing.stderr
+    assert "--worker 2/3" in missing.stderr
+    (shared / "worker-2-of-3").mkdir()
+    (shared / "worker-2-of-3" / ".checkpoint.json").write_text("{}")
+    unfinished = _one([*base, "--merge"], tmp_path, ddb_endpoint)
+    assert unfinished.returncode != 0
+    assert "worker-2-of-3 is unfinished" in unfinished.stderr
+    assert not (shared / "manifest.json").exists()  # nothing was moved
+    assert (shared / "worker-1-of-3" / "manifest.json").exists()
+
+
+def test_worker_imports_write_each_item_once(
+    ddb: Any, ddb_endpoint: str, tmp_path: Path, table_name: Any
+) -> None:
+    """One input file (fewer files than workers: every n-th line each), then four files (whole
+    files each); the workers' confirmed writes add up to the input, the table holds it all."""
+    lines = [json.dumps({"pk": f"k{i:04d}", "n": i}) for i in range(ITEMS)]
+    single = tmp_path / "items.jsonl"
+    single.write_text("\n".join(lines) + "\n")
+    quarters = []
+    for q in range(4):
+        path = tmp_path / f"q{q}.jsonl"
+        path.write_text("\n".join(lines[q::4]) + "\n")
+        quarters.append(str(path))
+    for inputs, said in (([str(single)], "one item in 3"), (quarters, "file(s)")):
+        table = table_name("shard-import")
+        create_simple_table(ddb, table)
+        results = _run_workers(
+            [["data", "import", table, *inputs, "--worker", f"{i}/3"] for i in (1, 2, 3)],
+            tmp_path,
+            ddb_endpoint,
+        )
+        assert sum(r["items"] for r in results) == ITEMS
+        assert said in results[0]["stderr"]
+        pages = ddb.get_paginator("scan").paginate(TableName=table, Select="COUNT")
+        assert sum(page["Count"] for page in pages) == ITEMS
+        assert not list(tmp_path.glob("*.checkpoint.json"))  # each worker's own, removed
+
+
+def test_worker_copies_write_each_item_once(
+    ddb: Any, ddb_endpoint: str, tmp_path: Path, table_name: Any
+) -> None:
+    source, target = table_name("shard-from"), table_name("shard-to")
+    _filled(ddb, source)
+    create_simple_table(ddb, target)
+    results = _run_workers(
+        [
+            ["data", "copy", source, target, "--segments", "8", "--worker", f"{i}/3"]
+            for i in (1, 2, 3)
+        ],
+        tmp_path,
+        ddb_endpoint,
+    )
+    assert sum(r["items"] for r in results) == ITEMS
+    assert sum(r["read"] for r in results) == ITEMS
+    assert "(uneven: 8 is not a multiple of n)" in results[0]["stderr"]
+    pages = ddb.get_paginator("scan").paginate(TableName=target, Select="COUNT")
+    assert sum(page["Count"] for page in pages) == ITEMS
+
+
+@pytest.mark.parametrize(
+    ("text", "segments", "said"),
+    [
+        ("9/8", 64, "between 1 and 8"),
+        ("0/8", 64, "between 1 and 8"),
+        ("3", 64, "is not i/n"),
+        ("3/8", 4, "8 workers need at least 8 segments"),
+    ],
+)
+def test_a_wrong_worker_is_refused(text: str, segments: int, said: str) -> None:
+    with pytest.raises(DynaformError, match=said):
+        parse_worker(text, segments)
+
+
+def test_worker_segments_cover_the_scan_once() -> None:
+    shares = [parse_worker(f"{i}/8", 64).segments(64) for i in range(1, 9)]
+    assert sorted(s for share in shares for s in share) == list(range(64))
+    assert shares[2][:3] == [2, 10, 18]
+
+
+def test_a_single_worker_is_merged_too(
+    ddb: Any, ddb_endpoint: str, tmp_path: Path, table_name: Any
+) -> None:
+    table = table_name("shard-one")
+    _filled(ddb, table)
+    wire = WireClient(local_settings(ddb_endpoint), ddb_endpoint)
+    only = parse_worker("1/1", 2)
+    export_table(wire, table, tmp_path / only.label, segments=2, share=only.segments(2))
+    assert merge_exports(tmp_path).items == ITEMS
+
+
+def test_a_csv_or_file_worker_export_is_refused(
+    ddb: Any, ddb_endpoint: str, tmp_path: Path, table_name: Any
+) -> None:
+    table = table_name("shard-csv")
+    create_simple_table(ddb, table)
+    csv = _one(
+        ["data", "export", table, "--out", "x", "--format", "csv", "--worker", "1/2"],
+        tmp_path,
+        ddb_endpoint,
+    )
+    assert csv.returncode != 0 and "CSV needs every item's columns" in csv.stderr
+    as_file = _one(
+        ["data", "export", table, "--out", "x.jsonl", "--worker", "1/2"], tmp_path, ddb_endpoint
+    )
+    assert as_file.returncode != 0 and "--out is a folder" in as_file.stderr
+
+
+def test_a_stopped_worker_resumes_alone_and_the_merge_is_whole(
+    ddb: Any, ddb_endpoint: str, tmp_path: Path, table_name: Any
+) -> None:
+    """Worker 1 of 2 stops after its first page (Ctrl-C in the middle of its scan); its own
+    checkpoint brings it to the end with --resume while worker 2 never stopped."""
+    table = table_name("shard-resume")
+    create_simple_table(ddb, table)
+    pad = "x" * 3000
+    for start in range(0, 1200, 25):
+        writes = [
+            {"PutRequest": {"Item": {"pk": {"S": f"k{i:04d}"}, "pad": {"S": pad}}}}
+            for i in range(start, start + 25)
+        ]
+        ddb.batch_write_item(RequestItems={table: writes})
+    wire = WireClient(local_settings(ddb_endpoint), ddb_endpoint)
+    shared = tmp_path / "shared"
+    first = parse_worker("1/2", 4)
+    pages = []
+
+    def stop_after_one_page(n: int) -> None:
+        pages.append(n)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        export_table(
+            wire,
+            table,
+            shared / first.label,
+            segments=4,
+            share=first.segments(4),
+            progress=stop_after_one_page,
+        )
+    assert pages and (shared / first.label / ".checkpoint.json").exists()
+    second = parse_worker("2/2", 4)
+    export_table(wire, table, shared / second.label, segments=4, share=second.segments(4))
+    with pytest.raises(DynaformError, match="worker-1-of-2 is unfinished"):
+        merge_exports(shared)
+    resumed = export_table(
+        wire, table, shared / first.label, segments=4, share=first.segments(4), resume=True
+    )
+    assert resumed.items > pages[0]  # it went on from its checkpoint
+    merged = merge_exports(shared)
+    assert merged.items == 1200
+    assert sorted(_keys(shared)) == [f"k{i:04d}" for i in range(1200)]
+
+
+def test_a_merge_stopped_half_way_finishes_when_run_again(
+    ddb: Any, ddb_endpoint: str, tmp_path: Path, table_name: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = table_name("shard-remerge")
+    _filled(ddb, table)
+    wire = WireClient(local_settings(ddb_endpoint), ddb_endpoint)
+    shared = tmp_path / "shared"
+    for text in ("1/2", "2/2"):
+        worker = parse_worker(text, 4)
+        export_table(wire, table, shared / worker.label, segments=4, share=worker.segments(4))
+    real_replace = Path.replace
+    moved: list[Path] = []
+
+    def fail_on_the_second_part(self: Path, target: Any) -> Any:
+        if self.name.startswith("part-"):
+            if moved:
+                raise OSError("disk gone")  # the machine stops in the middle of the merge
+            moved.append(self)
+        return real_replace(self, target)
+
+    monkeypatch.setattr(Path, "replace", fail_on_the_second_part)
+    with pytest.raises(OSError, match="disk gone"):
+        merge_exports(shared)
+    monkeypatch.setattr(Path, "replace", real_replace)
+    assert (shared / ".merge.json").exists() and (shared / "part-00000.jsonl").exists()
+    merged = merge_exports(shared)
+    assert merged.items == ITEMS and not (shared / ".merge.json").exists()
+    assert sorted(_keys(shared)) == [f"k{i:04d}" for i in range(ITEMS)]
