@@ -86,17 +86,7 @@ def sort_keys(ddb: Any, table: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("victim", ["client", "engine"])
-@pytest.mark.parametrize("trial", range(TRIALS))
-def test_a_rebuild_killed_at_a_random_moment_resumes_to_exactly_the_source(
-    persistent: tuple[Path, int], tmp_path: Path, victim: str, trial: int
-) -> None:
-    state_dir, port = persistent
-    restart(state_dir, port)
-    endpoint = f"http://127.0.0.1:{port}"
-    rng = random.Random(SEED * 100 + trial * 2 + (victim == "engine"))
-    name = f"fault{trial}{victim}{rng.randrange(10**6)}"
-    project = tmp_path / "dynaform.yaml"
+def setup(project: Path, endpoint: str, name: str) -> tuple[Any, str, set[str]]:
     project.write_text(
         f"project: {name}\nenvironments:\n  dev: {{target: local}}\n"
         "tables:\n  main: {partition_key: PK, sort_key: SK}\n"
@@ -106,7 +96,38 @@ def test_a_rebuild_killed_at_a_random_moment_resumes_to_exactly_the_source(
     table = f"{name}-dev-main"
     source = fill(ddb, table)
     project.write_text(project.read_text().replace("sort_key: SK", "sort_key: {name: SK, type: N}"))
-    delay = rng.uniform(0.5, 6.0)
+    return ddb, table, source
+
+
+@pytest.fixture(scope="module")
+def rebuild_seconds(
+    persistent: tuple[Path, int], tmp_path_factory: pytest.TempPathFactory
+) -> float:
+    """How long one undisturbed rebuild takes here: the kills are spread over that span, so
+    they land inside the run (a fixed span mostly hit a run that had already finished)."""
+    state_dir, port = persistent
+    restart(state_dir, port)
+    endpoint = f"http://127.0.0.1:{port}"
+    project = tmp_path_factory.mktemp("calibrate") / "dynaform.yaml"
+    setup(project, endpoint, "calibrate")
+    started = time.monotonic()
+    assert cli(project, endpoint, "apply", "--yes", "--allow-rebuild").wait(240) == 0
+    return time.monotonic() - started
+
+
+@pytest.mark.parametrize("victim", ["client", "engine"])
+@pytest.mark.parametrize("trial", range(TRIALS))
+def test_a_rebuild_killed_at_a_random_moment_resumes_to_exactly_the_source(
+    persistent: tuple[Path, int], rebuild_seconds: float, tmp_path: Path, victim: str, trial: int
+) -> None:
+    state_dir, port = persistent
+    restart(state_dir, port)
+    endpoint = f"http://127.0.0.1:{port}"
+    rng = random.Random(SEED * 100 + trial * 2 + (victim == "engine"))
+    name = f"fault{trial}{victim}{rng.randrange(10**6)}"
+    project = tmp_path / "dynaform.yaml"
+    ddb, table, source = setup(project, endpoint, name)
+    delay = rng.uniform(0.05, 0.95) * rebuild_seconds
     print(f"seed {SEED} trial {trial}: kill the {victim} after {delay:.2f}s")
     running = cli(project, endpoint, "apply", "--yes", "--allow-rebuild")
     try:
@@ -120,12 +141,16 @@ def test_a_rebuild_killed_at_a_random_moment_resumes_to_exactly_the_source(
             code = running.wait(60)  # an unreachable engine stops the run, quickly
             restart(state_dir, port)
     outcomes = [code]
+    said = [(running.stderr.read() if running.stderr else "")[-2000:]]
     for _ in range(4):  # resume until it reports success
         if outcomes[-1] == 0:
             break
         resumed = cli(project, endpoint, "apply", "--yes")
         outcomes.append(resumed.wait(240))
+        said.append((resumed.stdout.read() if resumed.stdout else "")[-2000:])
+        said.append((resumed.stderr.read() if resumed.stderr else "")[-2000:])
     print(f"  exit codes, first run then resumes: {outcomes}")
-    assert outcomes[-1] == 0, outcomes
-    assert sorted(sort_keys(ddb, table), key=int) == sorted(source, key=int), outcomes
+    assert outcomes[-1] == 0, (outcomes, said)
+    found = sorted(sort_keys(ddb, table), key=int)
+    assert found == sorted(source, key=int), (outcomes, len(found), len(source), said)
     assert f"{table}.dynaform-rebuild" not in ddb.list_tables()["TableNames"]
