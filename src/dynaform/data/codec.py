@@ -113,43 +113,63 @@ class Encoder:
         return self._other(value)
 
     def _map(self, value: Mapping[Any, Any]) -> dict[str, AttributeValue]:
-        # The common scalar cases are inlined: a call per value is much of the cost.
-        encode = self.value
+        # Every common type is dispatched inline (a call per value is much of the cost); the
+        # try costs nothing until a value is refused, and names the key then.
         out: dict[str, AttributeValue] = {}
-        for key, inner in value.items():
-            if type(key) is not str:
-                raise CodecError("", f"map keys must be strings, not {type(key).__name__}")
-            kind = type(inner)
-            if kind is str:
-                out[key] = {"S": inner}
-            elif kind is int and -_MAX_INT < inner < _MAX_INT:
-                out[key] = {"N": str(inner)}
-            else:
-                try:
-                    out[key] = encode(inner)
-                except CodecError as exc:
-                    raise exc.within(key) from None
+        key: Any = None
+        try:
+            for key, inner in value.items():
+                if type(key) is not str:
+                    raise CodecError("", f"map keys must be strings, not {type(key).__name__}")
+                kind = type(inner)
+                if kind is str:
+                    out[key] = {"S": inner}
+                elif kind is int:
+                    out[key] = {
+                        "N": str(inner) if -_MAX_INT < inner < _MAX_INT else number_text(inner)
+                    }
+                elif kind is Decimal:
+                    out[key] = {"N": _decimal_text(inner)}
+                elif kind is dict:
+                    out[key] = {"M": self._map(inner)}
+                elif kind is list:
+                    out[key] = {"L": self._list(inner)}
+                elif kind is bool:
+                    out[key] = {"BOOL": inner}
+                else:
+                    out[key] = self.value(inner)
+        except CodecError as exc:
+            if type(key) is not str:  # the key itself is refused: no path to give
+                raise
+            raise exc.within(key) from None
         return out
 
     def _list(self, value: list[Any] | tuple[Any, ...]) -> list[AttributeValue]:
-        encode = self.value
         out: list[AttributeValue] = []
         append = out.append
-        for index, inner in enumerate(value):
-            kind = type(inner)
-            if kind is str:
-                append({"S": inner})
-            elif kind is int and -_MAX_INT < inner < _MAX_INT:
-                append({"N": str(inner)})
-            else:
-                try:
-                    append(encode(inner))
-                except CodecError as exc:
-                    raise exc.within(index) from None
+        index = 0
+        try:
+            for inner in value:
+                kind = type(inner)
+                if kind is str:
+                    append({"S": inner})
+                elif kind is int:
+                    append(
+                        {"N": str(inner) if -_MAX_INT < inner < _MAX_INT else number_text(inner)}
+                    )
+                elif kind is Decimal:
+                    append({"N": _decimal_text(inner)})
+                elif kind is dict:
+                    append({"M": self._map(inner)})
+                else:
+                    append(self.value(inner))
+                index += 1
+        except CodecError as exc:
+            raise exc.within(index) from None
         return out
 
     def item(self, item: Mapping[str, Any]) -> Item:
-        if not isinstance(item, Mapping):
+        if type(item) is not dict and not isinstance(item, Mapping):
             raise CodecError(
                 "", f"an item is a mapping of attribute names, not {type(item).__name__}"
             )
@@ -240,30 +260,36 @@ class Decoder:
 
     def item(self, item: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
         # Strings and numbers inlined: a call per value is much of the cost.
-        decode = self.value
         out: dict[str, Any] = {}
         for key, av in item.items():
-            if "S" in av:
-                out[key] = av["S"]
-            elif "N" in av:
-                text = av["N"]
+            if type(av) is not dict:
+                out[key] = self.value(av)
+                continue
+            wire: dict[str, Any] = av  # a dict (checked above): compiled code reads it directly
+            if "S" in wire:
+                out[key] = wire["S"]
+            elif "N" in wire:
+                text: str = wire["N"]
                 out[key] = Decimal(text) if "." in text or "e" in text or "E" in text else int(text)
             else:
-                out[key] = decode(av)
+                out[key] = self.value(wire)
         return out
 
-    def _list(self, values: list[Mapping[str, Any]]) -> list[Any]:
-        decode = self.value
+    def _list(self, values: list[Any]) -> list[Any]:
         out: list[Any] = []
         append = out.append
         for av in values:
-            if "S" in av:
-                append(av["S"])
-            elif "N" in av:
-                text = av["N"]
+            if type(av) is not dict:
+                append(self.value(av))
+                continue
+            wire: dict[str, Any] = av
+            if "S" in wire:
+                append(wire["S"])
+            elif "N" in wire:
+                text: str = wire["N"]
                 append(Decimal(text) if "." in text or "e" in text or "E" in text else int(text))
             else:
-                append(decode(av))
+                append(self.value(wire))
         return out
 
 
