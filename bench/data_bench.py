@@ -253,6 +253,24 @@ def codec_dynaform(n: int, source: Path) -> Any:
     return run
 
 
+def codec_dynaform_compiled(n: int, source: Path) -> Any:
+    """The same codec source compiled by mypyc (what the compiled wheel ships)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.data.compiled import build
+
+    codec = build(Path(tempfile.gettempdir()) / "dynaform-bench-mypyc")
+    encoder, decoder = codec.Encoder(binary=bytes), codec.Decoder()
+    items = [make_item(i) for i in range(5000)]
+
+    def run() -> int:
+        for _ in range(3):
+            for item in items:
+                decoder.item(encoder.item(item))
+        return 3 * len(items)
+
+    return run
+
+
 def codec_boto3(n: int, source: Path) -> Any:
     from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
@@ -279,6 +297,7 @@ CONTENDERS = {
         "dynaform_export",
         "boto3_paginator",
         "codec_dynaform",
+        "codec_dynaform_compiled",
         "codec_boto3",
     )
 }
@@ -497,6 +516,7 @@ def main() -> None:
         ("boto3 CPU / dynaform CPU per item", "boto3_batch_writer", "dynaform_import", "cpu_us"),
         ("export vs boto3 paginator", "dynaform_export", "boto3_paginator", "items_s"),
         ("codec vs boto3 types", "codec_dynaform", "codec_boto3", "items_s"),
+        ("compiled codec vs boto3 types", "codec_dynaform_compiled", "codec_boto3", "items_s"),
     ]
     ratios = [
         (label, results[a][measure] / results[b][measure])
