@@ -22,6 +22,7 @@ contender is reported, and the median too.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import resource
@@ -262,6 +263,8 @@ def main() -> None:
     parser.add_argument("--big", action="store_true", help="the mixed ~1 KB item")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE.parent / "src"))
+    # Byte-code as an installed wheel has it, even where PYTHONDONTWRITEBYTECODE is set.
+    compileall.compile_dir(HERE.parent / "src", quiet=1)
     from dynaform.local import engine
 
     folder = Path(tempfile.mkdtemp())
