@@ -194,6 +194,7 @@ def readers(url: str, out: Path, count: int) -> dict[str, list[str]]:
 
 
 Runs = dict[str, list[dict[str, float]]]
+START_ITEMS = 10  # the same command on this many items: what starting costs
 
 
 def run_rounds(args: argparse.Namespace, url: str, folder: Path) -> Runs:
@@ -209,6 +210,11 @@ def run_rounds(args: argparse.Namespace, url: str, folder: Path) -> Runs:
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}
     env["AWS_DEFAULT_REGION"] = "us-east-1"
     ddb, plain = write_sources(folder, args.items, args.big)
+    few = folder / "few"
+    few.mkdir()
+    ddb_few, plain_few = few / ddb.name, few / plain.name
+    for path, small in ((ddb, ddb_few), (plain, plain_few)):
+        small.write_bytes(b"".join(path.read_bytes().splitlines(keepends=True)[:START_ITEMS]))
     results: Runs = {}
     fresh_table(client, "w-dyn")  # the JVM warms up before anything is measured
     timed(writers(url, ddb, plain)["dynaform import"][1], env)
@@ -222,6 +228,10 @@ def run_rounds(args: argparse.Namespace, url: str, folder: Path) -> Runs:
             if name == "raw ceiling":
                 got["send"] = float(str(got["stdout"]).strip().splitlines()[-1])
             results.setdefault(name, []).append(got)
+        for name, (table, argv) in writers(url, ddb_few, plain_few).items():
+            if name in ("dynaform import", "boto3 batch_writer"):
+                fresh_table(client, table)
+                results.setdefault(f"{name} ({START_ITEMS})", []).append(timed(argv, env))
         plan_r = list(readers(url, folder, args.items).items())
         for name, argv in plan_r if number % 2 == 0 else plan_r[::-1]:
             results.setdefault(name, []).append(timed(argv, env))
@@ -234,6 +244,8 @@ def report(results: Runs, items: int, rounds: int) -> None:
     print(f"{'contender':<22}{'items/s':>16}{'CPU µs/item':>18}")
     best: dict[str, dict[str, float]] = {}
     for name, runs in results.items():
+        if name.endswith(f"({START_ITEMS})"):
+            continue
         rates = [items / r.get("send", r["wall"]) for r in runs]
         cpus = [r["cpu"] / items * 1e6 for r in runs]
         best[name] = {"items_s": max(rates), "cpu_us": min(cpus)}
@@ -249,6 +261,20 @@ def report(results: Runs, items: int, rounds: int) -> None:
         ("export items/s / boto3 paginator", "dynaform export", "boto3 paginator", "items_s", 4),
         ("export CPU / paginator CPU", "dynaform export", "boto3 paginator", "cpu_us", 1 / 5),
     ]
+    steady: dict[str, float] = {}
+    for name in ("dynaform import", "boto3 batch_writer"):
+        runs = results.get(f"{name} ({START_ITEMS})")
+        if runs and name in results:
+            start = min(r["cpu"] for r in runs)
+            steady[name] = (min(r["cpu"] for r in results[name]) - start) / (items - START_ITEMS)
+            wall = statistics.median(r["wall"] for r in runs)
+            print(
+                f"{name}: {START_ITEMS} items take {start * 1000:.0f} ms CPU ({wall * 1000:.0f} ms "
+                f"wall); past the start {steady[name] * 1e6:.1f} µs CPU per item"
+            )
+    if len(steady) == 2:
+        ratio = steady["dynaform import"] / steady["boto3 batch_writer"]
+        print(f"{'import CPU / boto3 CPU past the start':<36}{ratio:>7.3f}")
     for label, a, b, measure, target in wanted:
         if a in best and b in best:
             value = best[a][measure] / best[b][measure]
