@@ -85,18 +85,27 @@ def _block(ops: int, work: Callable[[int], object]) -> tuple[float, float]:
 def side_by_side(
     ops: int, contenders: dict[str, Callable[[int], object]], rounds: int = 7
 ) -> dict[str, tuple[float, float]]:
-    """Short blocks of each contender in turn, the order rotated every round, so a slow spell
-    of the engine or the machine hits everyone alike; the median block per contender (the best
-    block alone rewards whoever got a lucky spell)."""
+    """Operation by operation in turn (the order rotated each time), so a slow spell of the
+    engine or the machine hits every contender alike; ``rounds`` blocks of ``ops`` each, and
+    the median block per contender."""
     for work in contenders.values():
         for i in range(50):  # warm-up
             work(i)
     names = list(contenders)
     blocks: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
-    for number in range(rounds):
-        order = names[number % len(names) :] + names[: number % len(names)]
-        for name in order:
-            blocks[name].append(_block(ops, contenders[name]))
+    clock, cpu_clock = time.perf_counter, time.process_time
+    for _ in range(rounds):
+        wall = dict.fromkeys(names, 0.0)
+        cpu = dict.fromkeys(names, 0.0)
+        for i in range(ops):
+            shift = i % len(names)
+            for name in names[shift:] + names[:shift]:
+                began, began_cpu = clock(), cpu_clock()
+                contenders[name](i)
+                wall[name] += clock() - began
+                cpu[name] += cpu_clock() - began_cpu
+        for name in names:
+            blocks[name].append((wall[name] / ops * 1e6, cpu[name] / ops * 1e6))
     return {
         name: (
             statistics.median(b[0] for b in found),
@@ -207,18 +216,23 @@ def main() -> None:
     finally:
         engine.stop(state)
     print(
-        f"{args.ops} operations each in 7 interleaved blocks, DynamoDB Local in memory; median "
-        "block's µs per operation (wall / client CPU), wall overhead vs raw botocore"
+        f"{args.ops} operations each, interleaved one by one in 7 blocks, DynamoDB Local in "
+        "memory; median block's µs per operation (wall / client CPU), overhead vs raw botocore "
+        "(wall / CPU)"
     )
     names = [n for n in ("dynaform", "boto3 resource", "pynamodb") if n in rows["put"]]
-    print(f"{'operation':<10}{'botocore':>18}" + "".join(f"{n:>26}" for n in names))
+    print(f"{'operation':<10}{'botocore':>18}" + "".join(f"{n:>32}" for n in names))
     for op, by in rows.items():
         raw_wall = by["botocore"][0]
         cells = [f"{by['botocore'][0]:>8.0f} / {by['botocore'][1]:>4.0f}"]
         for name in names:
             wall, cpu = by[name]
-            cells.append(f"{wall:>8.0f} / {cpu:>4.0f} ({100 * (wall - raw_wall) / raw_wall:+.0f}%)")
-        print(f"{op:<10}{cells[0]:>18}" + "".join(f"{c:>26}" for c in cells[1:]))
+            raw_cpu = by["botocore"][1]
+            cells.append(
+                f"{wall:>6.0f} / {cpu:>4.0f} ({100 * (wall - raw_wall) / raw_wall:+.0f}% / "
+                f"{100 * (cpu - raw_cpu) / raw_cpu:+.0f}%)"
+            )
+        print(f"{op:<10}{cells[0]:>18}" + "".join(f"{c:>32}" for c in cells[1:]))
 
 
 if __name__ == "__main__":
