@@ -30,6 +30,7 @@ from typing import IO, Any
 
 from dynaform.data import checkpoint, files
 from dynaform.data.errors import DataError, RunStoppedError
+from dynaform.data.heap import bulk_collections
 from dynaform.data.scan import Page, scan_pages
 from dynaform.data.table import describe, key_schema
 from dynaform.data.wire import WireClient
@@ -324,6 +325,7 @@ def _clean_up(lay: Layout, state: dict[str, Any]) -> int:
     return total
 
 
+@bulk_collections()
 def export_table(
     wire: WireClient,
     table: str,
