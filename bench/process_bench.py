@@ -228,13 +228,15 @@ def run_rounds(args: argparse.Namespace, url: str, folder: Path) -> Runs:
             if name == "raw ceiling":
                 got["send"] = float(str(got["stdout"]).strip().splitlines()[-1])
             results.setdefault(name, []).append(got)
-        for name, (table, argv) in writers(url, ddb_few, plain_few).items():
-            if name in ("dynaform import", "boto3 batch_writer"):
-                fresh_table(client, table)
-                results.setdefault(f"{name} ({START_ITEMS})", []).append(timed(argv, env))
         plan_r = list(readers(url, folder, args.items).items())
         for name, argv in plan_r if number % 2 == 0 else plan_r[::-1]:
             results.setdefault(name, []).append(timed(argv, env))
+        for name, (table, argv) in writers(url, ddb_few, plain_few).items():  # after the reads
+            if name in ("dynaform import", "boto3 batch_writer"):
+                fresh_table(client, table)
+                results.setdefault(f"{name} ({START_ITEMS})", []).append(timed(argv, env))
+        boto3_start = timed([sys.executable, "-c", "import boto3"], env)
+        results.setdefault("import boto3", []).append(boto3_start)
     return results
 
 
@@ -244,7 +246,7 @@ def report(results: Runs, items: int, rounds: int) -> None:
     print(f"{'contender':<22}{'items/s':>16}{'CPU µs/item':>18}")
     best: dict[str, dict[str, float]] = {}
     for name, runs in results.items():
-        if name.endswith(f"({START_ITEMS})"):
+        if name.endswith(f"({START_ITEMS})") or name == "import boto3":
             continue
         rates = [items / r.get("send", r["wall"]) for r in runs]
         cpus = [r["cpu"] / items * 1e6 for r in runs]
@@ -272,6 +274,14 @@ def report(results: Runs, items: int, rounds: int) -> None:
                 f"{name}: {START_ITEMS} items take {start * 1000:.0f} ms CPU ({wall * 1000:.0f} ms "
                 f"wall); past the start {steady[name] * 1e6:.1f} µs CPU per item"
             )
+    few = results.get(f"dynaform import ({START_ITEMS})")
+    if few and "import boto3" in results:
+        boto3_wall = statistics.median(r["wall"] for r in results["import boto3"])
+        ratio = statistics.median(r["wall"] for r in few) / boto3_wall
+        print(
+            f"dynaform data import of {START_ITEMS} items / python -c 'import boto3' (wall, "
+            f"medians): {ratio:.2f} (import boto3 {boto3_wall * 1000:.0f} ms; target 1.5)"
+        )
     if len(steady) == 2:
         ratio = steady["dynaform import"] / steady["boto3 batch_writer"]
         print(f"{'import CPU / boto3 CPU past the start':<36}{ratio:>7.3f}")
