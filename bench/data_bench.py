@@ -425,6 +425,9 @@ def main() -> None:
         default=0,
         help="Only measure peak RSS of exporting this many items (e.g. 1000000).",
     )
+    parser.add_argument(
+        "--only", help="Comma-separated contenders to run (e.g. codec_dynaform,codec_boto3)."
+    )
     parser.add_argument("--child")
     parser.add_argument("--source")
     parser.add_argument("--port", type=int)
@@ -468,7 +471,8 @@ def main() -> None:
             capture_output=True,
         )
         for round_number in range(args.rounds):  # best of N: DynamoDB Local's speed wanders
-            names = list(CONTENDERS) if round_number % 2 == 0 else list(reversed(CONTENDERS))
+            chosen = [n for n in CONTENDERS if not args.only or n in args.only.split(",")]
+            names = chosen if round_number % 2 == 0 else chosen[::-1]
             for name in names:
                 if name == "pynamodb_batch_write":
                     try:

@@ -45,6 +45,11 @@ _MAX_INT: Final = 10**38
 
 def _decimal_text(value: Decimal) -> str:
     text = str(value)
+    # Plain notation (no exponent, ends in a digit: not NaN or Infinity) of at most 38
+    # characters: at most 38 digits, below 1E+38 and, unless zero, at least 1E-6, so always
+    # in DynamoDB's range with no method call.
+    if len(text) <= 38 and "E" not in text and text[-1].isdigit():
+        return text
     # At most 38 characters means at most 38 digits: only the range is left to check.
     if len(text) <= 38 and value.is_finite() and (not value or -130 <= value.adjusted() <= 125):
         return text
