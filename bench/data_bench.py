@@ -253,6 +253,24 @@ def codec_dynaform(n: int, source: Path) -> Any:
     return run
 
 
+def codec_dynaform_compiled(n: int, source: Path) -> Any:
+    """The same codec source compiled by mypyc (what the compiled wheel ships)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.data.compiled import build
+
+    codec = build(Path(tempfile.gettempdir()) / "dynaform-bench-mypyc")
+    encoder, decoder = codec.Encoder(binary=bytes), codec.Decoder()
+    items = [make_item(i) for i in range(5000)]
+
+    def run() -> int:
+        for _ in range(3):
+            for item in items:
+                decoder.item(encoder.item(item))
+        return 3 * len(items)
+
+    return run
+
+
 def codec_boto3(n: int, source: Path) -> Any:
     from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
@@ -279,6 +297,7 @@ CONTENDERS = {
         "dynaform_export",
         "boto3_paginator",
         "codec_dynaform",
+        "codec_dynaform_compiled",
         "codec_boto3",
     )
 }
@@ -406,6 +425,9 @@ def main() -> None:
         default=0,
         help="Only measure peak RSS of exporting this many items (e.g. 1000000).",
     )
+    parser.add_argument(
+        "--only", help="Comma-separated contenders to run (e.g. codec_dynaform,codec_boto3)."
+    )
     parser.add_argument("--child")
     parser.add_argument("--source")
     parser.add_argument("--port", type=int)
@@ -449,7 +471,8 @@ def main() -> None:
             capture_output=True,
         )
         for round_number in range(args.rounds):  # best of N: DynamoDB Local's speed wanders
-            names = list(CONTENDERS) if round_number % 2 == 0 else list(reversed(CONTENDERS))
+            chosen = [n for n in CONTENDERS if not args.only or n in args.only.split(",")]
+            names = chosen if round_number % 2 == 0 else chosen[::-1]
             for name in names:
                 if name == "pynamodb_batch_write":
                     try:
@@ -497,6 +520,7 @@ def main() -> None:
         ("boto3 CPU / dynaform CPU per item", "boto3_batch_writer", "dynaform_import", "cpu_us"),
         ("export vs boto3 paginator", "dynaform_export", "boto3_paginator", "items_s"),
         ("codec vs boto3 types", "codec_dynaform", "codec_boto3", "items_s"),
+        ("compiled codec vs boto3 types", "codec_dynaform_compiled", "codec_boto3", "items_s"),
     ]
     ratios = [
         (label, results[a][measure] / results[b][measure])

@@ -1,4 +1,7 @@
-"""The codec: exact round trips (hypothesis), botocore compatibility, errors with paths."""
+"""The codec: exact round trips (hypothesis), botocore compatibility, errors with paths.
+
+Every test runs twice: on the pure-Python module the dev install uses, and on the same source
+compiled by mypyc (what the compiled wheel ships, see setup.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +13,16 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dynaform.data.codec import CodecError, Decoder, Encoder, marshal, unmarshal
+import dynaform.data.codec
+from tests.data.compiled import build
+
+
+@pytest.fixture(scope="module", params=["pure", "compiled"])
+def codec(request: pytest.FixtureRequest) -> Any:
+    if request.param == "pure":
+        return dynaform.data.codec
+    return build(request.config.cache.mkdir("mypyc-codec"))
+
 
 numbers = st.one_of(
     st.integers(min_value=-(10**38) + 1, max_value=10**38 - 1),
@@ -51,19 +63,19 @@ def normal(value: Any) -> Any:
 
 @settings(max_examples=300, deadline=None)
 @given(items)
-def test_round_trip_is_exact(item: dict[str, Any]) -> None:
-    assert unmarshal(marshal(item)) == normal(item)
-    as_bytes = Encoder(binary=bytes).item(item)
-    assert Decoder().item(as_bytes) == normal(item)
+def test_round_trip_is_exact(codec: Any, item: dict[str, Any]) -> None:
+    assert codec.unmarshal(codec.marshal(item)) == normal(item)
+    as_bytes = codec.Encoder(binary=bytes).item(item)
+    assert codec.Decoder().item(as_bytes) == normal(item)
 
 
 @settings(max_examples=200, deadline=None)
 @given(items)
-def test_botocore_form_matches_boto3(item: dict[str, Any]) -> None:
-    ours = Encoder(binary=bytes).item(item)
+def test_botocore_form_matches_boto3(codec: Any, item: dict[str, Any]) -> None:
+    ours = codec.Encoder(binary=bytes).item(item)
     theirs = {k: TypeSerializer().serialize(normal_for_boto3(v)) for k, v in item.items()}
     assert canonical(ours) == canonical(theirs)
-    assert Decoder().item(theirs) == {
+    assert codec.Decoder().item(theirs) == {
         k: TypeDeserializer().deserialize(v) for k, v in theirs.items()
     }
 
@@ -98,14 +110,14 @@ def canonical_av(av: dict[str, Any]) -> Any:
     return tag, inner
 
 
-def test_38_digit_numbers_and_range_edges_are_exact() -> None:
+def test_38_digit_numbers_and_range_edges_are_exact(codec: Any) -> None:
     big = 10**38 - 1
     tiny = Decimal("1E-130")
     precise = Decimal("3.1415926535897932384626433832795028841")
     item = {"big": big, "tiny": tiny, "pi": precise, "neg": -big}
-    wire = marshal(item)
+    wire = codec.marshal(item)
     assert wire["big"] == {"N": "9" * 38}
-    assert unmarshal(wire) == item
+    assert codec.unmarshal(wire) == item
 
 
 @pytest.mark.parametrize(
@@ -121,14 +133,16 @@ def test_38_digit_numbers_and_range_edges_are_exact() -> None:
         ({"o": object()}, "o", "cannot store a object"),
     ],
 )
-def test_invalid_values_name_their_path(item: dict[str, Any], path: str, text: str) -> None:
-    with pytest.raises(CodecError) as caught:
-        marshal(item)
+def test_invalid_values_name_their_path(
+    codec: Any, item: dict[str, Any], path: str, text: str
+) -> None:
+    with pytest.raises(codec.CodecError) as caught:
+        codec.marshal(item)
     assert caught.value.path == path
     assert text in str(caught.value)
 
 
-def test_floats_only_when_asked_and_never_rounded() -> None:
-    encoder = Encoder(allow_float=True)
+def test_floats_only_when_asked_and_never_rounded(codec: Any) -> None:
+    encoder = codec.Encoder(allow_float=True)
     assert encoder.item({"x": 0.1}) == {"x": {"N": "0.1"}}
-    assert unmarshal(encoder.item({"x": 1e-7})) == {"x": Decimal("1e-7")}
+    assert codec.unmarshal(encoder.item({"x": 1e-7})) == {"x": Decimal("1e-7")}

@@ -131,16 +131,47 @@ def value_problem(av: Any) -> str | None:
     return f"unknown AttributeValue type {tag!r}"
 
 
+def _fine(av: Any) -> bool:
+    """The common AttributeValues that are certainly valid, cheaply (no call per level for
+    strings, small numbers and flags); anything else is looked at by ``value_problem``."""
+    if type(av) is not dict or len(av) != 1:
+        return False
+    if "S" in av:
+        return type(av["S"]) is str
+    if "N" in av:
+        text = av["N"]
+        return type(text) is str and len(text) <= 38 and _plain_number(text)
+    if "M" in av:
+        inner = av["M"]
+        return type(inner) is dict and all(map(_fine, inner.values())) and "" not in inner
+    if "L" in av:
+        inner = av["L"]
+        return type(inner) is list and all(map(_fine, inner))
+    if "BOOL" in av:
+        return type(av["BOOL"]) is bool
+    return False
+
+
+_plain = _PLAIN.fullmatch
+
+
+def _plain_number(text: str) -> bool:
+    """Digits with an optional sign and point, no exponent (ASCII digits only)."""
+    return (text.isdigit() and text.isascii()) or _plain(text) is not None
+
+
 def _attributes_problem(attributes: Mapping[str, Any]) -> str | None:
-    plain = _PLAIN.fullmatch
     for name, av in attributes.items():
-        # The common cases inline: a call per value is much of the cost.
+        # Strings and numbers inline: a call per value is much of the cost.
         if type(av) is dict and len(av) == 1:
-            [(tag, inner)] = av.items()
-            kind = type(inner)
-            if kind is str and (tag == "S" or (tag == "N" and len(inner) <= 38 and plain(inner))):
-                continue
-            if kind is bool and tag == "BOOL":
+            if "S" in av:
+                if type(av["S"]) is str:
+                    continue
+            elif "N" in av:
+                text = av["N"]
+                if type(text) is str and len(text) <= 38 and _plain_number(text):
+                    continue
+            elif _fine(av):
                 continue
         problem = value_problem(av)
         if problem:

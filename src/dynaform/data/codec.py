@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping, Set
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 AttributeValue = dict[str, Any]
 Item = dict[str, AttributeValue]
@@ -40,11 +40,16 @@ class CodecError(ValueError):
         return CodecError(path, self.message)
 
 
-_MAX_INT = 10**38
+_MAX_INT: Final = 10**38
 
 
 def _decimal_text(value: Decimal) -> str:
     text = str(value)
+    # Plain notation (no exponent, ends in a digit: not NaN or Infinity) of at most 38
+    # characters: at most 38 digits, below 1E+38 and, unless zero, at least 1E-6, so always
+    # in DynamoDB's range with no method call.
+    if len(text) <= 38 and "E" not in text and text[-1].isdigit():
+        return text
     # At most 38 characters means at most 38 digits: only the range is left to check.
     if len(text) <= 38 and value.is_finite() and (not value or -130 <= value.adjusted() <= 125):
         return text
@@ -112,48 +117,68 @@ class Encoder:
             return {"NULL": True}
         return self._other(value)
 
-    def _map(self, value: Mapping[Any, Any]) -> dict[str, AttributeValue]:
-        # The common scalar cases are inlined: a call per value is much of the cost.
-        encode = self.value
+    def _map(self, value: dict[Any, Any]) -> dict[str, AttributeValue]:
+        # Every common type is dispatched inline (a call per value is much of the cost); the
+        # try costs nothing until a value is refused, and names the key then.
         out: dict[str, AttributeValue] = {}
-        for key, inner in value.items():
-            if type(key) is not str:
-                raise CodecError("", f"map keys must be strings, not {type(key).__name__}")
-            kind = type(inner)
-            if kind is str:
-                out[key] = {"S": inner}
-            elif kind is int and -_MAX_INT < inner < _MAX_INT:
-                out[key] = {"N": str(inner)}
-            else:
-                try:
-                    out[key] = encode(inner)
-                except CodecError as exc:
-                    raise exc.within(key) from None
+        key: Any = None
+        try:
+            for key, inner in value.items():
+                if type(key) is not str:
+                    raise CodecError("", f"map keys must be strings, not {type(key).__name__}")
+                kind = type(inner)
+                if kind is str:
+                    out[key] = {"S": inner}
+                elif kind is int:
+                    out[key] = {
+                        "N": str(inner) if -_MAX_INT < inner < _MAX_INT else number_text(inner)
+                    }
+                elif kind is Decimal:
+                    out[key] = {"N": _decimal_text(inner)}
+                elif kind is dict:
+                    out[key] = {"M": self._map(inner)}
+                elif kind is list:
+                    out[key] = {"L": self._list(inner)}
+                elif kind is bool:
+                    out[key] = {"BOOL": inner}
+                else:
+                    out[key] = self.value(inner)
+        except CodecError as exc:
+            if type(key) is not str:  # the key itself is refused: no path to give
+                raise
+            raise exc.within(key) from None
         return out
 
     def _list(self, value: list[Any] | tuple[Any, ...]) -> list[AttributeValue]:
-        encode = self.value
         out: list[AttributeValue] = []
         append = out.append
-        for index, inner in enumerate(value):
-            kind = type(inner)
-            if kind is str:
-                append({"S": inner})
-            elif kind is int and -_MAX_INT < inner < _MAX_INT:
-                append({"N": str(inner)})
-            else:
-                try:
-                    append(encode(inner))
-                except CodecError as exc:
-                    raise exc.within(index) from None
+        index = 0
+        try:
+            for inner in value:
+                kind = type(inner)
+                if kind is str:
+                    append({"S": inner})
+                elif kind is int:
+                    append(
+                        {"N": str(inner) if -_MAX_INT < inner < _MAX_INT else number_text(inner)}
+                    )
+                elif kind is Decimal:
+                    append({"N": _decimal_text(inner)})
+                elif kind is dict:
+                    append({"M": self._map(inner)})
+                else:
+                    append(self.value(inner))
+                index += 1
+        except CodecError as exc:
+            raise exc.within(index) from None
         return out
 
     def item(self, item: Mapping[str, Any]) -> Item:
-        if not isinstance(item, Mapping):
+        if type(item) is not dict and not isinstance(item, Mapping):
             raise CodecError(
                 "", f"an item is a mapping of attribute names, not {type(item).__name__}"
             )
-        return self._map(item)
+        return self._map(item if type(item) is dict else dict(item))
 
     def _other(self, value: Any) -> AttributeValue:
         if isinstance(value, float):
@@ -167,7 +192,7 @@ class Encoder:
         if isinstance(value, (bytearray, memoryview)):
             return self.value(bytes(value))
         if isinstance(value, Mapping):
-            return {"M": self._map(value)}
+            return {"M": self._map(dict(value))}
         if isinstance(value, Set):
             return self._set(value)
         if isinstance(value, (list, tuple)):
@@ -208,6 +233,9 @@ class Decoder:
     """AttributeValue (wire or botocore form) -> Python: N -> int or Decimal, B -> bytes."""
 
     def value(self, av: Mapping[str, Any]) -> Any:
+        return self._value(av if type(av) is dict else dict(av))
+
+    def _value(self, av: dict[str, Any]) -> Any:
         # Maps and lists inline their strings and numbers, so those rarely arrive here.
         if "M" in av:
             return self.item(av["M"])
@@ -216,10 +244,7 @@ class Decoder:
         if "S" in av:
             return av["S"]
         if "N" in av:
-            text = av["N"]
-            if "." in text or "e" in text or "E" in text:
-                return Decimal(text)
-            return int(text)
+            return _number(av["N"])
         if "BOOL" in av:
             return av["BOOL"]
         if "NULL" in av:
@@ -239,31 +264,42 @@ class Decoder:
         )
 
     def item(self, item: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-        # Strings and numbers inlined: a call per value is much of the cost.
-        decode = self.value
+        return self._item(item if type(item) is dict else dict(item))
+
+    def _item(self, item: dict[str, Any]) -> dict[str, Any]:
+        # Strings and numbers inlined: a call per value is much of the cost. The typed locals
+        # let the compiled build read the dicts directly.
         out: dict[str, Any] = {}
         for key, av in item.items():
-            if "S" in av:
-                out[key] = av["S"]
-            elif "N" in av:
-                text = av["N"]
+            if type(av) is not dict:
+                out[key] = self.value(av)
+                continue
+            wire: dict[str, Any] = av
+            if "S" in wire:
+                out[key] = wire["S"]
+            elif "N" in wire:
+                text: str = wire["N"]
                 out[key] = Decimal(text) if "." in text or "e" in text or "E" in text else int(text)
             else:
-                out[key] = decode(av)
+                out[key] = self._value(wire)
         return out
 
-    def _list(self, values: list[Mapping[str, Any]]) -> list[Any]:
-        decode = self.value
+    def _list(self, values: list[Any]) -> list[Any]:
         out: list[Any] = []
-        append = out.append
         for av in values:
-            if "S" in av:
-                append(av["S"])
-            elif "N" in av:
-                text = av["N"]
-                append(Decimal(text) if "." in text or "e" in text or "E" in text else int(text))
+            if type(av) is not dict:
+                out.append(self.value(av))
+                continue
+            wire: dict[str, Any] = av
+            if "S" in wire:
+                out.append(wire["S"])
+            elif "N" in wire:
+                text: str = wire["N"]
+                out.append(
+                    Decimal(text) if "." in text or "e" in text or "E" in text else int(text)
+                )
             else:
-                append(decode(av))
+                out.append(self._value(wire))
         return out
 
 

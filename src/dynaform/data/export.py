@@ -30,6 +30,7 @@ from typing import IO, Any
 
 from dynaform.data import checkpoint, files
 from dynaform.data.errors import DataError, RunStoppedError
+from dynaform.data.heap import bulk_collections
 from dynaform.data.scan import Page, scan_pages
 from dynaform.data.table import describe, key_schema
 from dynaform.data.wire import WireClient
@@ -343,6 +344,7 @@ def _share_record(lay: Layout, state: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@bulk_collections()
 def export_table(
     wire: WireClient,
     table: str,

@@ -24,6 +24,7 @@ from dynaform.data import checkpoint, files
 from dynaform.data.bulk import BulkWriter, Record, RejectFile, Watermark, WriteStats
 from dynaform.data.checks import check_item
 from dynaform.data.errors import DataError, RunStoppedError
+from dynaform.data.heap import bulk_collections
 from dynaform.data.shard import Worker
 from dynaform.data.table import describe, key_schema
 from dynaform.data.wire import WireClient
@@ -237,6 +238,7 @@ def _import_source(
         writer.on_done = report
 
 
+@bulk_collections()
 def import_files(
     wire: WireClient,
     table: str,

@@ -20,6 +20,7 @@ from dynaform.data import checkpoint
 from dynaform.data.bulk import BulkWriter, Record, RejectFile, WriteStats
 from dynaform.data.codec import CodecError, Encoder, unmarshal
 from dynaform.data.errors import DataError, RunStoppedError
+from dynaform.data.heap import bulk_collections
 from dynaform.data.scan import Page, scan_pages
 from dynaform.data.table import describe, key_schema
 from dynaform.data.wire import WireClient
@@ -203,6 +204,7 @@ def _copy_state(
     return state
 
 
+@bulk_collections()
 def copy_table(
     source: WireClient,
     source_table: str,

@@ -18,9 +18,9 @@ import threading
 import time
 import zlib
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
-import urllib3
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.exceptions import (
@@ -35,6 +35,7 @@ from botocore.exceptions import ConnectionError as BotocoreConnectionError
 from botocore.retries.standard import ExponentialBackoff, RetryContext, StandardRetryConditions
 
 from dynaform.aws.client import DynamoDBClient, credentials_for
+from dynaform.data import http
 from dynaform.data.errors import EndpointUnreachableError
 from dynaform.settings import Settings
 
@@ -73,12 +74,14 @@ class WireClient:
         self.region: str = botocore_client.meta.region_name
         self._service_model = botocore_client.meta.service_model
         self._credentials = credentials_for(settings, endpoint_url)
-        self._pool = urllib3.PoolManager(
+        self._pool = http.Connections(
+            self.endpoint_url,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
             maxsize=max_connections,
-            block=False,
-            retries=False,
-            timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout),
         )
+        self._path = urlsplit(self.endpoint_url).path or "/"
+        self._url = self.endpoint_url.rstrip("/") + self._path
         self._conditions = StandardRetryConditions(max_attempts=max_attempts)
         self._backoff = ExponentialBackoff(service_name="dynamodb")
         self.requests = 0
@@ -93,9 +96,10 @@ class WireClient:
     def _headers(self, operation: str, body: bytes) -> dict[str, str]:
         request = AWSRequest(
             method="POST",
-            url=self.endpoint_url + "/",
+            url=self._url,
             data=body,
             headers={
+                "Host": self._pool.host,  # signed as sent
                 "Content-Type": "application/x-amz-json-1.0",
                 "X-Amz-Target": TARGET + operation,
             },
@@ -108,18 +112,16 @@ class WireClient:
         headers = self._headers(operation, body)
         self.requests += 1
         try:
-            response = self._pool.urlopen(
-                "POST", self.endpoint_url + "/", body=body, headers=headers, redirect=False
-            )
-        except urllib3.exceptions.NewConnectionError as exc:
+            status, answer, content = self._pool.post(self._path, headers, body)
+        except http.ConnectFailedError as exc:
             raise EndpointConnectionError(endpoint_url=self.endpoint_url, error=exc) from exc
-        except urllib3.exceptions.ConnectTimeoutError as exc:
+        except http.ConnectTimedOutError as exc:
             raise ConnectTimeoutError(endpoint_url=self.endpoint_url, error=exc) from exc
-        except urllib3.exceptions.ReadTimeoutError as exc:
+        except (http.ReadTimedOutError, TimeoutError) as exc:
             raise ReadTimeoutError(endpoint_url=self.endpoint_url, error=exc) from exc
-        except (urllib3.exceptions.HTTPError, OSError) as exc:  # reset, closed, protocol …
+        except OSError as exc:  # reset, closed, not HTTP …
             raise ConnectionClosedError(endpoint_url=self.endpoint_url, error=exc) from exc
-        return _HttpResponse(response.status, dict(response.headers.items()), response.data)
+        return _HttpResponse(status, answer, content)
 
     def _parse(self, operation: str, response: _HttpResponse) -> dict[str, Any]:
         try:
