@@ -101,7 +101,13 @@ class Connections:
     """A pool of keep-alive connections to one endpoint (``http://`` or ``https://``)."""
 
     def __init__(
-        self, url: str, *, connect_timeout: float, read_timeout: float, maxsize: int
+        self,
+        url: str,
+        *,
+        connect_timeout: float,
+        read_timeout: float,
+        maxsize: int,
+        cafile: str | None = None,
     ) -> None:
         parts = urlsplit(url)
         self.tls = parts.scheme == "https"
@@ -114,7 +120,7 @@ class Connections:
             read_timeout,
             maxsize,
         )
-        self._context = ssl.create_default_context() if self.tls else None
+        self._context = ssl.create_default_context(cafile=cafile) if self.tls else None
         self._idle: list[_Connection] = []
         self._lock = threading.Lock()
 

@@ -33,6 +33,7 @@ from botocore.exceptions import (
 )
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 from botocore.retries.standard import ExponentialBackoff, RetryContext, StandardRetryConditions
+from botocore.utils import get_environ_proxies
 
 from dynaform.aws.client import DynamoDBClient, credentials_for
 from dynaform.data import http
@@ -51,6 +52,18 @@ class _HttpResponse:
         self.status_code = status
         self.headers = headers
         self.content = content
+
+
+def _botocore_transport(client: DynamoDBClient) -> tuple[str | None, Any]:
+    """The certificates botocore checks against, and botocore's own HTTP session when the lean
+    pool cannot stand in for it: a proxy applies to the endpoint (configured or from
+    HTTPS_PROXY/NO_PROXY) or certificate checks are off. Its errors are botocore's already."""
+    session = getattr(getattr(client, "_endpoint", None), "http_session", None)
+    verify = getattr(session, "_verify", True)
+    proxies = client.meta.config.proxies or get_environ_proxies(client.meta.endpoint_url)
+    if session is not None and (proxies or verify is False):
+        return None, session
+    return (verify if isinstance(verify, str) else None), None
 
 
 class WireClient:
@@ -74,11 +87,13 @@ class WireClient:
         self.region: str = botocore_client.meta.region_name
         self._service_model = botocore_client.meta.service_model
         self._credentials = credentials_for(settings, endpoint_url)
+        verify, self._session = _botocore_transport(botocore_client)
         self._pool = http.Connections(
             self.endpoint_url,
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             maxsize=max_connections,
+            cafile=verify,
         )
         self._path = urlsplit(self.endpoint_url).path or "/"
         self._url = self.endpoint_url.rstrip("/") + self._path
@@ -111,6 +126,9 @@ class WireClient:
     def _send(self, operation: str, body: bytes) -> _HttpResponse:
         headers = self._headers(operation, body)
         self.requests += 1
+        if self._session is not None:  # a proxy or no certificate checks: botocore's own HTTP
+            sent = self._session.send(AWSRequest("POST", self._url, headers, body).prepare())
+            return _HttpResponse(sent.status_code, dict(sent.headers.items()), sent.content)
         try:
             status, answer, content = self._pool.post(self._path, headers, body)
         except http.ConnectFailedError as exc:
