@@ -163,3 +163,25 @@ def test_the_session_harness_engine_answers(ddb: Any, table_name: Any) -> None:
     create_simple_table(ddb, name)
     assert name in ddb.list_tables()["TableNames"]
     assert table_name("harness") != name
+
+
+def test_the_managed_endpoint_of_a_running_engine_costs_no_call(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Commands only need the URL: finding this folder's running engine sends it nothing (the
+    table count of `local status` built a botocore client and listed tables on every command)."""
+    from dynaform.local.managed import managed_endpoint
+    from dynaform.local.paths import local_state_dir
+
+    state_dir = local_state_dir(tmp_path)
+    port = engine.free_port()
+    started = engine.start(state_dir, port=port, in_memory=True).record
+    try:
+        assert engine.status(state_dir).table_count == 0  # `local status` still counts
+
+        asked: list[object] = []
+        monkeypatch.setattr(engine, "count_tables", lambda *args, **_: asked.append(args) or 0)
+        assert managed_endpoint(tmp_path, port) == started.endpoint_url
+        assert asked == []
+    finally:
+        engine.stop(state_dir)

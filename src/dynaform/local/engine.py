@@ -295,16 +295,20 @@ def _wait_port_released(record: EngineRecord, timeout: float = 5.0) -> None:
         time.sleep(0.05)
 
 
-def status(state_dir: Path) -> EngineStatus:
+def status(state_dir: Path, *, count: bool = True) -> EngineStatus:
+    """Whether this folder's engine runs; with ``count``, also how many tables it holds (a
+    ListTables, which needs a botocore client: commands that only want the URL skip it)."""
     record = read_record(state_dir)
     if record is None:
         return EngineStatus(False, None, state_dir)
     if not process_alive(record.pid, marker(record.engine)):
         return EngineStatus(False, record, state_dir, stale_record=True)
-    try:
-        tables: int | None = count_tables(record.endpoint_url)
-    except Exception:
-        tables = None
+    tables: int | None = None
+    if count:
+        try:
+            tables = count_tables(record.endpoint_url)
+        except Exception:
+            tables = None
     return EngineStatus(True, record, state_dir, table_count=tables)
 
 

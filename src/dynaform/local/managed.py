@@ -23,7 +23,7 @@ def managed_endpoint(
     else this folder's, started now (said, with how to stop it)."""
     say = report or (lambda _message: None)
     state_dir = local_state_dir(project_dir)
-    current = engine.status(state_dir)
+    current = engine.status(state_dir, count=False)
     if current.running and current.record is not None:
         return current.record.endpoint_url
     other = engine_on_port(port)
