@@ -63,4 +63,21 @@ if ! postgres_ok; then
   exit 1
 fi
 
+# The codec's tests also run it compiled by mypyc (as the optional compiled wheel ships it):
+# that needs a C compiler and the headers of the venv's Python.
+compiler_ok() {
+  command -v cc >/dev/null && .venv/bin/python -c 'import os, sysconfig, sys
+sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))'
+}
+if ! compiler_ok; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== installing a C compiler and Python's headers (gcc, python3-dev) with apt-get"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc python3-dev
+  fi
+fi
+if ! compiler_ok; then
+  echo "error: the compiled codec's tests need a C compiler and Python's headers; install them, e.g. 'sudo apt-get install -y gcc python3-dev'" >&2
+  exit 1
+fi
+
 .venv/bin/dynaform local install
