@@ -311,3 +311,30 @@ def test_a_merge_stopped_half_way_finishes_when_run_again(
     merged = merge_exports(shared)
     assert merged.items == ITEMS and not (shared / ".merge.json").exists()
     assert sorted(_keys(shared)) == [f"k{i:04d}" for i in range(ITEMS)]
+
+
+def test_worker_imports_given_the_files_in_another_order_still_write_each_item_once(
+    ddb: Any, ddb_endpoint: str, tmp_path: Path, table_name: Any
+) -> None:
+    """Two machines given the same four files in another order (a shell's glob sorts by the
+    locale, a list is typed by hand): the shares follow the files, not the order typed."""
+    lines = [json.dumps({"pk": f"k{i:04d}", "n": i}) for i in range(ITEMS)]
+    quarters = []
+    for q in range(4):
+        path = tmp_path / f"q{q}.jsonl"
+        path.write_text("\n".join(lines[q::4]) + "\n")
+        quarters.append(str(path))
+    table = table_name("shard-order")
+    create_simple_table(ddb, table)
+    one, two = quarters, [quarters[1], quarters[0], quarters[3], quarters[2]]
+    results = _run_workers(
+        [
+            ["data", "import", table, *one, "--worker", "1/2"],
+            ["data", "import", table, *two, "--worker", "2/2"],
+        ],
+        tmp_path,
+        ddb_endpoint,
+    )
+    assert sum(r["items"] for r in results) == ITEMS
+    pages = ddb.get_paginator("scan").paginate(TableName=table, Select="COUNT")
+    assert sum(page["Count"] for page in pages) == ITEMS

@@ -84,12 +84,16 @@ def sources_for(paths: list[Path], fmt: str | None) -> list[Source]:
     return found
 
 
-def shard_sources(sources: list[Source], worker: Worker) -> tuple[list[Source], str]:
-    """A worker's share of the input, the same on every machine given the same inputs: whole
-    files (file k to worker k % n + 1) when there are at least as many files as workers,
-    otherwise every n-th item of each file. Also says which, in one line."""
+def shard_sources(
+    sources: list[Source], worker: Worker, identities: dict[str, Any]
+) -> tuple[list[Source], str]:
+    """A worker's share of the input, the same on every machine given the same files in any
+    order and under any path: whole files (the k-th by content, ``identities``, to worker
+    k % n + 1) when there are at least as many files as workers, otherwise every n-th item of
+    each file. Also says which, in one line."""
     if len(sources) >= worker.count:
-        mine = [s for k, s in enumerate(sources) if worker.takes(k)]
+        ordered = sorted(sources, key=lambda s: _content_order(identities[str(s.path)]))
+        mine = [s for k, s in enumerate(ordered) if worker.takes(k)]
         return mine, f"worker {worker.typed} takes {len(mine)} of {len(sources)} file(s)"
     for source in sources:
         source.worker = worker
@@ -99,8 +103,14 @@ def shard_sources(sources: list[Source], worker: Worker) -> tuple[list[Source], 
     )
 
 
-def _share(sources: list[Source], worker: Worker | None) -> tuple[list[Source], str]:
-    return shard_sources(sources, worker) if worker else (sources, "")
+def _content_order(identity: dict[str, Any]) -> tuple[str, str, int]:
+    return str(identity["head"]), str(identity["tail"]), int(identity["size"])
+
+
+def _share(
+    sources: list[Source], worker: Worker | None, identities: dict[str, Any]
+) -> tuple[list[Source], str]:
+    return shard_sources(sources, worker, identities) if worker else (sources, "")
 
 
 def _records(
@@ -237,6 +247,14 @@ def _import_source(
         writer.on_done = report
 
 
+def _own_files(first: Path, worker: Worker | None, rejects: Path | None) -> tuple[Path, Path]:
+    """The checkpoint and the reject file, next to the first input (a worker's: its own)."""
+    stem = first.name + (f".{worker.label}" if worker else "")
+    return first.with_name(stem + ".checkpoint.json"), rejects or first.with_name(
+        stem + ".rejects.jsonl"
+    )
+
+
 def import_files(
     wire: WireClient,
     table: str,
@@ -259,11 +277,11 @@ def import_files(
     types = types or {}
     report = progress or (lambda n: None)
     names, keys = key_schema(describe(wire, table))
-    sources, share = _share(sources_for(paths, fmt), worker)
-    stem = paths[0].name + (f".{worker.label}" if worker else "")
-    checkpoint_path = paths[0].with_name(stem + ".checkpoint.json")
-    reject_path = rejects or paths[0].with_name(stem + ".rejects.jsonl")
-    identities = {str(source.path): identity(source.path) for source in sources}
+    every = sources_for(paths, fmt)
+    known = {str(source.path): identity(source.path) for source in every}
+    sources, share = _share(every, worker, known)
+    checkpoint_path, reject_path = _own_files(paths[0], worker, rejects)
+    identities = {str(source.path): known[str(source.path)] for source in sources}
     done = _start(table, checkpoint_path, reject_path, resume, identities)
     total = validate_sources(sources, keys, types, table, done)
     (on_total or (lambda n: None))(sum(source.todo for source in sources))
