@@ -325,3 +325,38 @@ def test_an_incremental_export_request_over_a_window(
     backwards = ("--since", "2026-11-29T09:00:00", "--until", "2026-11-29T08:00:00")
     refused = _df(capsys, moto, "data", "export", "orders", "--via", via, *backwards)
     assert refused.code == 2 and "is not before --until" in refused.stderr
+
+
+def test_a_stopped_download_is_not_imported_as_if_whole(
+    capsys: pytest.CaptureFixture[str], moto: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full export of two data files in AWS's layout, put into moto's S3 (moto writes one
+    file per export); the download is stopped (Ctrl-C) after the first file. Importing that
+    folder would load half the export and say it succeeded."""
+    halves = [[f"k{i:03d}" for i in range(0, 20)], [f"k{i:03d}" for i in range(20, 40)]]
+    for n, keys in enumerate(halves):
+        body = b"".join(json.dumps({"Item": {"pk": {"S": k}}}).encode() + b"\n" for k in keys)
+        key = f"full/AWSDynamoDB/0456-def/data/part{n}.json.gz"
+        moto["s3"].put_object(Bucket=moto["bucket"], Key=key, Body=gzip.compress(body))
+    description = {"ExportArn": "arn:aws:dynamodb:us-east-1:1:table/t/export/0456-def"}
+    description["ExportType"] = "FULL_EXPORT"
+    where = native.parse_s3_url(f"s3://{moto['bucket']}/full")
+    real = native.s3io.download
+    fetched: list[str] = []
+
+    def stop_at_the_second(s3: Any, bucket: str, key: str, target: Path) -> int:
+        if fetched:
+            raise KeyboardInterrupt
+        fetched.append(key)
+        return real(s3, bucket, key, target)
+
+    monkeypatch.setattr(native.s3io, "download", stop_at_the_second)
+    folder = moto["dir"] / "stopped"
+    with pytest.raises(KeyboardInterrupt):
+        native.download_export(moto["s3"], description, where, folder)
+    assert len(list((folder / "data").glob("*.json.gz"))) == 1
+    loaded = _df(capsys, moto, "data", "import", "nat-dev-nopitr", str(folder))
+    assert loaded.code != 0
+    assert f"{folder} is an unfinished download" in loaded.stderr
+    assert "--export-arn arn:aws:dynamodb:us-east-1:1:table/t/export/0456-def" in loaded.stderr
+    assert moto["ddb"].scan(TableName="nat-dev-nopitr", Select="COUNT")["Count"] == 0
