@@ -338,3 +338,46 @@ def test_worker_imports_given_the_files_in_another_order_still_write_each_item_o
     assert sum(r["items"] for r in results) == ITEMS
     pages = ddb.get_paginator("scan").paginate(TableName=table, Select="COUNT")
     assert sum(page["Count"] for page in pages) == ITEMS
+
+
+def test_a_worker_run_again_during_a_stopped_merge_is_refused(
+    ddb: Any, ddb_endpoint: str, tmp_path: Path, table_name: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The merge stops after moving one part; someone runs worker 2 again (--force, its folder
+    looked half-empty). That run emptied the parts the merge had yet to move, and the merge,
+    run again, moved the empty parts in under a manifest counting every item."""
+    table = table_name("shard-rerun")
+    _filled(ddb, table)
+    wire = WireClient(local_settings(ddb_endpoint), ddb_endpoint)
+    shared = tmp_path / "shared"
+    for text in ("1/2", "2/2"):
+        worker = parse_worker(text, 4)
+        export_table(wire, table, shared / worker.label, segments=4, share=worker.segments(4))
+    real_replace = Path.replace
+    moved: list[Path] = []
+
+    def fail_on_the_second_part(self: Path, target: Any) -> Any:
+        if self.name.startswith("part-"):
+            if moved:
+                raise OSError("disk gone")
+            moved.append(self)
+        return real_replace(self, target)
+
+    monkeypatch.setattr(Path, "replace", fail_on_the_second_part)
+    with pytest.raises(OSError, match="disk gone"):
+        merge_exports(shared)
+    monkeypatch.setattr(Path, "replace", real_replace)
+    base = ["data", "export", table, "--out", str(shared), "--segments", "4"]
+    again = _one([*base, "--worker", "2/2", "--force"], tmp_path, ddb_endpoint)
+    assert again.returncode != 0
+    assert f"a merge of {shared} is half-way" in again.stderr
+    assert "Traceback" not in again.stderr
+    pending = shared / "worker-2-of-2" / "part-00001.jsonl"
+    whole = pending.read_bytes()
+    pending.write_bytes(whole[: len(whole) // 2])  # rewritten by something else meanwhile
+    with pytest.raises(DynaformError, match=r"part-00001\.jsonl changed since the merge began"):
+        merge_exports(shared)
+    pending.write_bytes(whole)
+    merged = _one([*base, "--merge"], tmp_path, ddb_endpoint)
+    assert merged.returncode == 0, merged.stderr
+    assert sorted(_keys(shared)) == [f"k{i:04d}" for i in range(ITEMS)]

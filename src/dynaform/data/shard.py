@@ -129,7 +129,7 @@ def _plan(out: Path, workers: list[tuple[Path, dict[str, Any]]]) -> dict[str, An
     first = workers[0][1]
     same = ("table", "format", "segments", "gzip")
     owner: dict[int, str] = {}
-    moves: dict[int, tuple[str, str]] = {}
+    moves: dict[int, tuple[str, str, int]] = {}
     for folder, manifest in workers:
         if any(manifest.get(k) != first.get(k) for k in same):
             raise DataError(
@@ -142,7 +142,7 @@ def _plan(out: Path, workers: list[tuple[Path, dict[str, Any]]]) -> dict[str, An
             if segment in owner:
                 raise DataError(f"segment {segment} is in both {owner[segment]} and {folder.name}")
             owner[segment] = folder.name
-            moves[segment] = (f"{folder.name}/{name}", name)
+            moves[segment] = (f"{folder.name}/{name}", name, _size(folder / name))
     missing = sorted(set(range(int(first["segments"]))) - set(owner))
     if missing:
         raise DataError(f"no worker holds segment(s) {missing[:8]} of {first['segments']}")
@@ -151,7 +151,7 @@ def _plan(out: Path, workers: list[tuple[Path, dict[str, Any]]]) -> dict[str, An
         "table": first["table"],
         "format": first["format"],
         "items": sum(int(m["items"]) for _, m in workers),
-        "files": [name for _, name in ordered],
+        "files": [name for _, name, _ in ordered],
         "moves": ordered,
         "workers": [folder.name for folder, _ in workers],
     }
@@ -169,8 +169,13 @@ def merge_exports(out: Path) -> MergeResult:
     else:
         plan = _plan(out, _workers(out))
         checkpoint.save(record, plan, durable=True)
-    for source, target in plan["moves"]:
+    for source, target, size in plan["moves"]:
         if (out / source).exists():
+            if (out / source).stat().st_size != size:
+                raise DataError(
+                    f"{out / source} changed since the merge began ({size:,} bytes then)",
+                    hint=f"run that worker again in full, delete {record}, then merge",
+                )
             (out / source).replace(out / target)
         elif not (out / target).exists():
             raise DataError(f"{out / source} vanished during the merge", hint=f"see {record}")
@@ -185,10 +190,29 @@ def merge_exports(out: Path) -> MergeResult:
     return MergeResult(int(plan["items"]), len(plan["workers"]), [out / f for f in plan["files"]])
 
 
+def _size(path: Path) -> int:
+    if not path.is_file():
+        raise DataError(f"{path} is missing: its worker's manifest lists it")
+    return path.stat().st_size
+
+
 def worker_folder(out: Path, worker: Worker) -> Path:
+    """``OUT/worker-i-of-n``; never while a merge of OUT is half-way (the run would rewrite
+    parts the merge has yet to move) or once OUT is merged."""
     if str(out) == "-" or out.suffix or (out.exists() and not out.is_dir()):
         raise DataError(
             f"with --worker, --out is a folder ({out} looks like a file)",
             hint="e.g. --out backup/orders: each worker writes backup/orders/worker-i-of-n/",
+        )
+    if (out / MERGE_RECORD).exists():
+        raise DataError(
+            f"a merge of {out} is half-way ({out / MERGE_RECORD}); a worker run now would "
+            "rewrite the parts it has yet to move",
+            hint=f"finish it first with `dynaform data export TABLE --out {out} --merge`",
+        )
+    if (out / "manifest.json").is_file():
+        raise DataError(
+            f"{out} is already a merged export (manifest.json)",
+            hint="export into a new folder",
         )
     return out / worker.label
