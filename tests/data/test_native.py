@@ -360,3 +360,40 @@ def test_a_stopped_download_is_not_imported_as_if_whole(
     assert f"{folder} is an unfinished download" in loaded.stderr
     assert "--export-arn arn:aws:dynamodb:us-east-1:1:table/t/export/0456-def" in loaded.stderr
     assert moto["ddb"].scan(TableName="nat-dev-nopitr", Select="COUNT")["Count"] == 0
+
+
+def test_waiting_for_an_export_by_its_arn_under_another_address_is_refused(
+    capsys: pytest.CaptureFixture[str], moto: dict[str, Any]
+) -> None:
+    """--export-arn names an export written to s3://bucket/new; --via names s3://bucket/old,
+    where an older export of other items lies. The download took the old export's files."""
+    bucket = moto["bucket"]
+    old = _df(capsys, moto, "data", "export", "orders", "--via", f"s3://{bucket}/old")
+    assert old.code == 0, old.stderr
+    moto["ddb"].put_item(TableName="nat-dev-orders", Item={"pk": {"S": "late"}})
+    new = _df(capsys, moto, "--json", "data", "export", "orders", "--via", f"s3://{bucket}/new")
+    assert new.code == 0, new.stderr
+    arn = json.loads(new.stdout)["export_arn"]
+    folder = moto["dir"] / "by-arn"
+    wrong = _df(
+        capsys,
+        moto,
+        "data",
+        "export",
+        "orders",
+        "--via",
+        f"s3://{bucket}/old",
+        "--export-arn",
+        arn,
+        "--download",
+        str(folder),
+    )
+    assert wrong.code != 0
+    assert f"the export {arn} was written to s3://{bucket}/new" in wrong.stderr
+    assert f"--via s3://{bucket}/new" in wrong.stderr
+    other = _df(
+        capsys, moto, "data", "export", "nopitr", "--via", f"s3://{bucket}/new", "--export-arn", arn
+    )
+    assert other.code != 0
+    assert f"the export {arn} is an export of nat-dev-orders, not nat-dev-nopitr" in other.stderr
+    assert not folder.exists()

@@ -73,6 +73,8 @@ def export_via(
             started = native.start_export(client, table.name, where, window)
             export_arn = str(started["ExportArn"])
             on_start(export_arn)
+        else:  # one started earlier: its files are where --via says, or it is refused now
+            native.check_started(native.describe_export(client, export_arn), where, table.name)
         description = native.wait_export(client, export_arn, on_wait)
         result = NativeExport(description)
         if download is not None:

@@ -97,9 +97,13 @@ def _wait(
         time.sleep(min(15.0, 1.0 + elapsed / 10))
 
 
+def describe_export(client: Any, arn: str) -> dict[str, Any]:
+    return dict(client.describe_export(ExportArn=arn)["ExportDescription"])
+
+
 def wait_export(client: Any, arn: str, on_wait: Waiting) -> dict[str, Any]:
     description = _wait(
-        lambda: dict(client.describe_export(ExportArn=arn)["ExportDescription"]),
+        lambda: describe_export(client, arn),
         "ExportStatus",
         on_wait,
     )
@@ -110,6 +114,25 @@ def wait_export(client: Any, arn: str, on_wait: Waiting) -> dict[str, Any]:
             hint="check the bucket's name, region and policy (DynamoDB must be allowed to write)",
         )
     return description
+
+
+def check_started(description: dict[str, Any], where: S3Location, table: str) -> None:
+    """An export waited for by its ARN is one of ``table``, written where --via says: its
+    files are looked for there, and another export's files must never be taken for its own."""
+    exported = str(description.get("TableArn") or "").rsplit("/", 1)[-1]
+    if exported and exported != table:
+        raise DataError(
+            f"the export {description.get('ExportArn')} is an export of {exported}, not {table}",
+            hint=f"name the table it exported: `dynaform data export {exported} --via ...`",
+        )
+    bucket = str(description.get("S3Bucket") or where.bucket)
+    prefix = str(description.get("S3Prefix") or "").strip("/")
+    if (bucket, prefix) != (where.bucket, where.prefix.strip("/")):
+        written = S3Location(bucket, prefix).url
+        raise DataError(
+            f"the export {description.get('ExportArn')} was written to {written}, not {where.url}",
+            hint=f"give --via {written}",
+        )
 
 
 # --- finding and downloading an export's files ------------------------------------------
