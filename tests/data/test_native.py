@@ -397,3 +397,22 @@ def test_waiting_for_an_export_by_its_arn_under_another_address_is_refused(
     assert other.code != 0
     assert f"the export {arn} is an export of nat-dev-orders, not nat-dev-nopitr" in other.stderr
     assert not folder.exists()
+
+
+def test_native_import_takes_the_folder_named_not_its_namesakes(
+    capsys: pytest.CaptureFixture[str], moto: dict[str, Any]
+) -> None:
+    """ImportTable's S3KeyPrefix is a plain prefix: `in/orders` also matches `in/orders-old/`,
+    a sibling folder whose items were loaded with the ones asked for."""
+    bucket = moto["bucket"]
+    for folder, keys in (("orders", ["a", "b"]), ("orders-old", ["x", "y", "z"])):
+        body = b"".join(json.dumps({"Item": {"pk": {"S": k}}}).encode() + b"\n" for k in keys)
+        key = f"in/{folder}/data.json.gz"
+        moto["s3"].put_object(Bucket=bucket, Key=key, Body=gzip.compress(body))
+    done = _df(
+        capsys, moto, "--json", "data", "import", "restored", "--via", f"s3://{bucket}/in/orders"
+    )
+    assert done.code == 0, done.stderr
+    assert json.loads(done.stdout)["counted"] == 2
+    keys = {i["pk"]["S"] for i in moto["ddb"].scan(TableName="nat-dev-restored")["Items"]}
+    assert keys == {"a", "b"}

@@ -132,7 +132,7 @@ def import_via(
         except native_import.NativeImportRefusedError as exc:
             raise DataError(str(exc), hint="import files without --via instead") from exc
         on_plan(
-            f"+ create table {table.name} by ImportTable from {where.url} ({len(keys)} "
+            f"+ create table {table.name} by ImportTable from {where.folder_url} ({len(keys)} "
             f"object(s), {input_format}, {compression}; {len(spec.gsis)} global index(es))"
         )
         started = native.start_import(connection.client, where, params, input_format, compression)

@@ -40,6 +40,15 @@ class S3Location:
     def url(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}"
 
+    @property
+    def folder(self) -> str:
+        """The prefix as a folder: ``in/orders`` must not take ``in/orders-old/``'s objects."""
+        return self.prefix if not self.prefix or self.prefix.endswith("/") else self.prefix + "/"
+
+    @property
+    def folder_url(self) -> str:
+        return f"s3://{self.bucket}/{self.folder}"
+
 
 def parse_s3_url(text: str) -> S3Location:
     match = re.fullmatch(r"s3://([a-z0-9][a-z0-9.\-]{1,61}[a-z0-9])(?:/(.*))?", text.strip())
@@ -274,14 +283,14 @@ def table_exists(client: Any, table: str) -> bool:
 
 def import_keys(s3: Any, where: S3Location) -> list[str]:
     """The objects ImportTable would read under the prefix; manifests are refused."""
-    keys = [key for key, _ in s3io.list_keys(s3, where.bucket, where.prefix)]
+    keys = [key for key, _ in s3io.list_keys(s3, where.bucket, where.folder)]
     if not keys:
-        raise DataError(f"nothing to import: no object under {where.url}")
+        raise DataError(f"nothing to import: no object under {where.folder_url}")
     manifests = [k for k in keys if Path(k).name.startswith("manifest-")]
     if manifests:
         raise DataError(
-            f"{where.url} holds an export's manifests ({manifests[0]}), which ImportTable would "
-            "read as data",
+            f"{where.folder_url} holds an export's manifests ({manifests[0]}), which "
+            "ImportTable would read as data",
             hint="point --via at the export's data folder: .../AWSDynamoDB/<ExportId>/data/",
         )
     return keys
@@ -291,8 +300,8 @@ def start_import(
     client: Any, where: S3Location, params: dict[str, Any], fmt: str, compression: str
 ) -> dict[str, Any]:
     source = {"S3Bucket": where.bucket}
-    if where.prefix:
-        source["S3KeyPrefix"] = where.prefix
+    if where.folder:
+        source["S3KeyPrefix"] = where.folder
     answer = client.import_table(
         S3BucketSource=source,
         InputFormat=fmt,
