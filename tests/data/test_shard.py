@@ -381,3 +381,31 @@ def test_a_worker_run_again_during_a_stopped_merge_is_refused(
     merged = _one([*base, "--merge"], tmp_path, ddb_endpoint)
     assert merged.returncode == 0, merged.stderr
     assert sorted(_keys(shared)) == [f"k{i:04d}" for i in range(ITEMS)]
+
+
+def test_worker_imports_given_one_reject_file_keep_each_workers_rejects(
+    ddb: Any, ddb_endpoint: str, tmp_path: Path, table_name: Any
+) -> None:
+    """Both workers are given `--rejects rejects.jsonl` (one script for the fleet, a shared
+    folder): each run starts its reject file afresh, so the second erased the first's."""
+    table = table_name("shard-rejects")
+    create_simple_table(ddb, table)
+    inputs = []
+    for name in ("a", "b"):
+        path = tmp_path / f"{name}.jsonl"
+        big = json.dumps({"pk": f"{name}-big", "pad": "x" * 410_000})
+        path.write_text(json.dumps({"pk": f"{name}-ok"}) + "\n" + big + "\n")
+        inputs.append(str(path))
+    for i in (1, 2):
+        run = _one(
+            ["data", "import", table, *inputs, "--worker", f"{i}/2", "--rejects", "rejects.jsonl"],
+            tmp_path,
+            ddb_endpoint,
+        )
+        assert run.returncode == 1 and "1 item(s) could not be written" in run.stderr
+    rejected = [
+        json.loads(line)["Item"]["pk"]["S"]
+        for path in tmp_path.glob("rejects*.jsonl")
+        for line in path.read_text().splitlines()
+    ]
+    assert sorted(rejected) == ["a-big", "b-big"]

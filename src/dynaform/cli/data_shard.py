@@ -68,10 +68,7 @@ def copy_share(worker: str | None, segments: int, rejects: Path) -> tuple[list[i
         return None, rejects
     who = api.data.parse_worker(worker, segments)
     _say(api.data.describe_share(who, segments))
-    name = rejects.name
-    stem, dot, suffix = name.partition(".")
-    own = rejects.with_name(f"{stem}.{who.label}{dot}{suffix}" if dot else f"{name}.{who.label}")
-    return who.segments(segments), own
+    return who.segments(segments), who.own(rejects)
 
 
 def merge(app_state: AppState, source: DataTable, out_path: Path, worker: str | None) -> None:

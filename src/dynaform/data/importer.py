@@ -248,7 +248,10 @@ def _import_source(
 
 
 def _own_files(first: Path, worker: Worker | None, rejects: Path | None) -> tuple[Path, Path]:
-    """The checkpoint and the reject file, next to the first input (a worker's: its own)."""
+    """The checkpoint and the reject file, next to the first input; a worker's are its own,
+    a given ``--rejects`` too (every worker may be given the same one)."""
+    if worker is not None and rejects is not None:
+        rejects = worker.own(rejects)
     stem = first.name + (f".{worker.label}" if worker else "")
     return first.with_name(stem + ".checkpoint.json"), rejects or first.with_name(
         stem + ".rejects.jsonl"

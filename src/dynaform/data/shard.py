@@ -46,6 +46,13 @@ class Worker:
     def takes(self, position: int) -> bool:
         return position % self.count == self.index - 1
 
+    def own(self, path: Path) -> Path:
+        """This worker's file of a name every worker was given: ``r.jsonl`` ->
+        ``r.worker-i-of-n.jsonl`` (on a shared folder, each keeps its own)."""
+        stem, dot, suffix = path.name.partition(".")
+        name = f"{stem}.{self.label}{dot}{suffix}" if dot else f"{path.name}.{self.label}"
+        return path.with_name(name)
+
 
 def parse_worker(text: str, segments: int | None = None) -> Worker:
     """``i/n`` with 1 <= i <= n; with a scan, at most one worker per segment."""
