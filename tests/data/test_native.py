@@ -416,3 +416,26 @@ def test_native_import_takes_the_folder_named_not_its_namesakes(
     assert json.loads(done.stdout)["counted"] == 2
     keys = {i["pk"]["S"] for i in moto["ddb"].scan(TableName="nat-dev-restored")["Items"]}
     assert keys == {"a", "b"}
+
+
+def test_a_download_folder_that_cannot_be_used_is_refused_before_the_export_starts(
+    capsys: pytest.CaptureFixture[str], moto: dict[str, Any]
+) -> None:
+    """A native export is billed and can take hours: a --download that would be refused (a
+    folder holding other files, a file) is refused before it is started, not after."""
+    bucket = moto["bucket"]
+    busy = moto["dir"] / "busy"
+    busy.mkdir()
+    (busy / "notes.txt").write_text("mine")
+    a_file = moto["dir"] / "file.txt"
+    a_file.write_text("mine")
+    for target in (busy, a_file):
+        via = f"s3://{bucket}/{target.name}"
+        refused = _df(
+            capsys, moto, "data", "export", "orders", "--via", via, "--download", str(target)
+        )
+        assert refused.code != 0
+        assert str(target) in refused.stderr and "started" not in refused.stderr
+        assert "Traceback" not in refused.stderr
+    assert native_keys(moto) == []  # no export was started
+    assert (busy / "notes.txt").read_text() == "mine" and a_file.read_text() == "mine"

@@ -60,6 +60,8 @@ def export_via(
     from dynaform.data.errors import DataError
 
     where = native.parse_s3_url(url)
+    if download is not None:
+        native.check_download(download, export_arn)
     connection = table.binding.connection()
     client = connection.client
     with translated(table.target):

@@ -253,18 +253,32 @@ def download_export(
     return result
 
 
-def _claim(folder: Path, description: dict[str, Any]) -> None:
-    """``folder`` is new, empty, or holds this same export's download (run again to finish
-    it); another export's files are never mixed in."""
+def check_download(folder: Path, export_arn: str | None) -> None:
+    """``folder`` is new, empty, or holds the download of ``export_arn`` (run again to finish
+    it; a new export, None, has none yet); another export's files are never mixed in. Checked
+    before an export starts (it is billed, and may take hours) and again before downloading."""
+    if folder.exists() and not folder.is_dir():
+        raise DataError(f"--download {folder} is a file", hint="name a new folder")
+    if not folder.is_dir() or not any(folder.iterdir()):
+        return
     summary_path = folder / "manifest-summary.json"
-    if folder.is_dir() and any(folder.iterdir()):
+    try:
         recorded = orjson.loads(summary_path.read_bytes()) if summary_path.is_file() else {}
-        if recorded.get("ExportArn") != description["ExportArn"]:
-            raise DataError(
-                f"{folder} already holds other files"
-                + (f" (the export {recorded['ExportArn']})" if recorded.get("ExportArn") else ""),
-                hint="download into a new folder",
-            )
+    except orjson.JSONDecodeError:
+        recorded = {}
+    arn = recorded.get("ExportArn") if isinstance(recorded, dict) else None
+    if export_arn is None or arn != export_arn:
+        raise DataError(
+            f"{folder} already holds other files" + (f" (the export {arn})" if arn else ""),
+            hint="download into a new folder"
+            + (f", or finish that export's download with --export-arn {arn}" if arn else ""),
+        )
+
+
+def _claim(folder: Path, description: dict[str, Any]) -> None:
+    """``folder`` checked (``check_download``) and marked as this export's download."""
+    check_download(folder, str(description["ExportArn"]))
+    summary_path = folder / "manifest-summary.json"
     (folder / "data").mkdir(parents=True, exist_ok=True)
     summary = {k: description.get(k) for k in ("ExportArn", "ExportType", "ItemCount", "TableArn")}
     checkpoint.save(summary_path, summary, durable=True)
