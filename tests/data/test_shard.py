@@ -18,6 +18,7 @@ from dynaform.data.shard import merge_exports, parse_worker
 from dynaform.data.wire import WireClient
 from dynaform.errors import DynaformError
 from tests.conftest import create_simple_table, local_settings
+from tests.helpers import run_cli
 
 ITEMS = 900
 WORKERS = 3
@@ -409,3 +410,45 @@ def test_worker_imports_given_one_reject_file_keep_each_workers_rejects(
         for line in path.read_text().splitlines()
     ]
     assert sorted(rejected) == ["a-big", "b-big"]
+
+
+def test_ctrl_c_during_a_merge_says_how_to_finish_it(
+    ddb: Any,
+    ddb_endpoint: str,
+    tmp_path: Path,
+    table_name: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Ctrl-C after the merge moved one part said "aborted; nothing more was done": half the
+    parts had moved out of the worker folders, and nothing said how to finish."""
+    table = table_name("shard-sigint")
+    _filled(ddb, table)
+    wire = WireClient(local_settings(ddb_endpoint), ddb_endpoint)
+    shared = tmp_path / "shared"
+    for text in ("1/2", "2/2"):
+        worker = parse_worker(text, 4)
+        export_table(wire, table, shared / worker.label, segments=4, share=worker.segments(4))
+    real_replace = Path.replace
+    moved: list[Path] = []
+
+    def ctrl_c_on_the_second_part(self: Path, target: Any) -> Any:
+        if self.name.startswith("part-"):
+            if moved:
+                raise KeyboardInterrupt
+            moved.append(self)
+        return real_replace(self, target)
+
+    args = ["data", "export", table, "--out", str(shared), "--merge"]
+    monkeypatch.setenv("AWS_ENDPOINT_URL", ddb_endpoint)
+    monkeypatch.setattr(sys, "argv", ["dynaform", *args])
+    monkeypatch.setattr(Path, "replace", ctrl_c_on_the_second_part)
+    stopped = run_cli(capsys, *args)
+    monkeypatch.setattr(Path, "replace", real_replace)
+    assert stopped.code == 130, stopped.stderr
+    assert "nothing more was done" not in stopped.stderr
+    assert f"interrupted: the merge of {shared} is half-way" in stopped.stderr
+    assert f"dynaform data export {table} --out {shared} --merge" in stopped.stderr
+    finished = run_cli(capsys, *args)
+    assert finished.code == 0, finished.stderr
+    assert sorted(_keys(shared)) == [f"k{i:04d}" for i in range(ITEMS)]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from dynaform.cli.context import AppState
+from dynaform.cli.data_common import resume_command
 from dynaform.cli.output import err, out, print_json
 from dynaform.errors import UsageError
 
@@ -81,7 +82,15 @@ def merge(app_state: AppState, source: DataTable, out_path: Path, worker: str | 
             hint=f"run `dynaform data export {source.name} --out {out_path} --merge` once, "
             "after every worker finished",
         )
-    result = api.data.merge_exports(source, out_path)
+    try:
+        result = api.data.merge_exports(source, out_path)
+    except KeyboardInterrupt:
+        plan = out_path / ".merge.json"
+        where = f"is half-way (its plan is kept in {plan})" if plan.exists() else "moved nothing"
+        _say(
+            f"interrupted: the merge of {out_path} {where}; finish it with: {resume_command(None)}"
+        )
+        raise typer.Exit(130) from None
     if app_state.json:
         print_json(
             {
