@@ -439,3 +439,57 @@ def test_a_download_folder_that_cannot_be_used_is_refused_before_the_export_star
         assert "Traceback" not in refused.stderr
     assert native_keys(moto) == []  # no export was started
     assert (busy / "notes.txt").read_text() == "mine" and a_file.read_text() == "mine"
+
+
+def test_an_endpoint_lost_while_waiting_says_how_to_wait_again(
+    capsys: pytest.CaptureFixture[str],
+    clean_env: pytest.MonkeyPatch,
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """A moto server of its own, stopped once the export is started: the error said "cannot
+    connect" only, not that the export goes on, nor the command that waits for it again."""
+    clean_env.setenv("AWS_ACCESS_KEY_ID", "testing")
+    clean_env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    state_dir = tmp_path_factory.mktemp("moto-lost") / "state"
+    endpoint = engine.start(state_dir, port=engine.free_port(), engine="moto").record.endpoint_url
+    try:
+        (tmp_path / "dynaform.yaml").write_text(textwrap.dedent(PROJECT))
+        settings = local_settings(endpoint)
+        ddb: Any = dynamodb_client(settings)
+        ddb.create_table(
+            TableName="nat-dev-orders",
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        ddb.update_continuous_backups(
+            TableName="nat-dev-orders",
+            PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+        )
+        s3_client(settings).create_bucket(Bucket="lost-bucket")
+        real_start = native.start_export
+
+        def start_then_lose_the_endpoint(*args: Any, **kwargs: Any) -> dict[str, Any]:
+            started = real_start(*args, **kwargs)
+            engine.stop(state_dir)
+            return started
+
+        clean_env.setattr(native, "start_export", start_then_lose_the_endpoint)
+        folder = tmp_path / "dl"
+        via = "s3://lost-bucket/x"
+        lost = run_cli(
+            capsys,
+            *("-f", str(tmp_path / "dynaform.yaml"), "--endpoint-url", endpoint),
+            *("data", "export", "orders", "--via", via, "--download", str(folder)),
+        )
+    finally:
+        engine.stop(state_dir)
+    assert lost.code != 0
+    assert "cannot connect" in lost.stderr and "Traceback" not in lost.stderr
+    arn = lost.stderr.split("export ", 1)[1].split(" started", 1)[0]
+    assert "the export goes on in DynamoDB" in lost.stderr
+    again = (
+        f"dynaform data export nat-dev-orders --via {via} --export-arn {arn} --download {folder}"
+    )
+    assert again in lost.stderr
