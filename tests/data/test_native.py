@@ -20,6 +20,7 @@ import json
 import textwrap
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -441,20 +442,18 @@ def test_a_download_folder_that_cannot_be_used_is_refused_before_the_export_star
     assert (busy / "notes.txt").read_text() == "mine" and a_file.read_text() == "mine"
 
 
-def test_an_endpoint_lost_while_waiting_says_how_to_wait_again(
-    capsys: pytest.CaptureFixture[str],
-    clean_env: pytest.MonkeyPatch,
-    tmp_path: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> None:
-    """A moto server of its own, stopped once the export is started: the error said "cannot
-    connect" only, not that the export goes on, nor the command that waits for it again."""
-    clean_env.setenv("AWS_ACCESS_KEY_ID", "testing")
-    clean_env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    state_dir = tmp_path_factory.mktemp("moto-lost") / "state"
+@contextmanager
+def _moto_of_its_own(
+    env: pytest.MonkeyPatch, factory: pytest.TempPathFactory, folder: Path
+) -> Iterator[tuple[str, Path]]:
+    """A moto server for one test (which stops it): the project, ``orders`` with PITR, a
+    bucket ``lost-bucket`` and, under ``in/``, one data object of two items."""
+    env.setenv("AWS_ACCESS_KEY_ID", "testing")
+    env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    state_dir = factory.mktemp("moto-lost") / "state"
     endpoint = engine.start(state_dir, port=engine.free_port(), engine="moto").record.endpoint_url
     try:
-        (tmp_path / "dynaform.yaml").write_text(textwrap.dedent(PROJECT))
+        (folder / "dynaform.yaml").write_text(textwrap.dedent(PROJECT))
         settings = local_settings(endpoint)
         ddb: Any = dynamodb_client(settings)
         ddb.create_table(
@@ -467,7 +466,24 @@ def test_an_endpoint_lost_while_waiting_says_how_to_wait_again(
             TableName="nat-dev-orders",
             PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
         )
-        s3_client(settings).create_bucket(Bucket="lost-bucket")
+        s3: Any = s3_client(settings)
+        s3.create_bucket(Bucket="lost-bucket")
+        body = b"".join(json.dumps({"Item": {"pk": {"S": k}}}).encode() + b"\n" for k in "ab")
+        s3.put_object(Bucket="lost-bucket", Key="in/data.json.gz", Body=gzip.compress(body))
+        yield endpoint, state_dir
+    finally:
+        engine.stop(state_dir)
+
+
+def test_an_endpoint_lost_while_waiting_says_how_to_wait_again(
+    capsys: pytest.CaptureFixture[str],
+    clean_env: pytest.MonkeyPatch,
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """A moto server of its own, stopped once the export is started: the error said "cannot
+    connect" only, not that the export goes on, nor the command that waits for it again."""
+    with _moto_of_its_own(clean_env, tmp_path_factory, tmp_path) as (endpoint, state_dir):
         real_start = native.start_export
 
         def start_then_lose_the_endpoint(*args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -483,8 +499,6 @@ def test_an_endpoint_lost_while_waiting_says_how_to_wait_again(
             *("-f", str(tmp_path / "dynaform.yaml"), "--endpoint-url", endpoint),
             *("data", "export", "orders", "--via", via, "--download", str(folder)),
         )
-    finally:
-        engine.stop(state_dir)
     assert lost.code != 0
     assert "cannot connect" in lost.stderr and "Traceback" not in lost.stderr
     arn = lost.stderr.split("export ", 1)[1].split(" started", 1)[0]
@@ -493,3 +507,35 @@ def test_an_endpoint_lost_while_waiting_says_how_to_wait_again(
         f"dynaform data export nat-dev-orders --via {via} --export-arn {arn} --download {folder}"
     )
     assert again in lost.stderr
+
+
+def test_an_endpoint_lost_during_a_native_import_says_how_to_follow_it(
+    capsys: pytest.CaptureFixture[str],
+    clean_env: pytest.MonkeyPatch,
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Stopped once ImportTable is started: the error said "cannot connect" alone; running
+    the command again then says the table exists. Now the import's ARN and how to follow and
+    check it are said."""
+    with _moto_of_its_own(clean_env, tmp_path_factory, tmp_path) as (endpoint, state_dir):
+        real_start = native.start_import
+
+        def start_then_lose_the_endpoint(*args: Any, **kwargs: Any) -> dict[str, Any]:
+            started = real_start(*args, **kwargs)
+            engine.stop(state_dir)
+            return started
+
+        clean_env.setattr(native, "start_import", start_then_lose_the_endpoint)
+        lost = run_cli(
+            capsys,
+            *("-f", str(tmp_path / "dynaform.yaml"), "--endpoint-url", endpoint),
+            *("data", "import", "restored", "--via", "s3://lost-bucket/in"),
+        )
+    assert lost.code != 0
+    assert "cannot connect" in lost.stderr and "Traceback" not in lost.stderr
+    arn = lost.stderr.split("import ", 1)[1].split(" started", 1)[0]
+    assert arn.startswith("arn:")
+    assert "the import goes on in DynamoDB" in lost.stderr
+    assert f"aws dynamodb describe-import --import-arn {arn}" in lost.stderr
+    assert "dynaform data count nat-dev-restored" in lost.stderr

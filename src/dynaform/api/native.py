@@ -12,6 +12,7 @@ from typing import Any
 
 from dynaform.api.binding import translated
 from dynaform.api.data import DataTable
+from dynaform.errors import ConnectionFailedError, CredentialsError
 
 Said = Callable[[str], None]
 Waiting = Callable[[dict[str, Any], float], None]
@@ -138,8 +139,19 @@ def import_via(
             f"object(s), {input_format}, {compression}; {len(spec.gsis)} global index(es))"
         )
         started = native.start_import(connection.client, where, params, input_format, compression)
-        description = native.wait_import(connection.client, str(started["ImportArn"]), on_wait)
-        completed = description.get("ImportStatus") == "COMPLETED"
-        counted = count_items(table.wire(), table.name, 4) if completed else 0
-        native.check_import(description, counted, table.name)
+        arn = str(started["ImportArn"])
+        on_plan(f"import {arn} started")
+    try:
+        with translated(table.target):
+            description = native.wait_import(connection.client, arn, on_wait)
+            completed = description.get("ImportStatus") == "COMPLETED"
+            counted = count_items(table.wire(), table.name, 4) if completed else 0
+    except (ConnectionFailedError, CredentialsError) as exc:
+        exc.hint = (
+            f"{exc.hint}; the import goes on in DynamoDB: follow it with `aws dynamodb "
+            f"describe-import --import-arn {arn}`, then check it with `dynaform data count "
+            f"{table.name}`"
+        ).lstrip("; ")
+        raise
+    native.check_import(description, counted, table.name)
     return NativeImport(description, counted, native_import.left_for_apply(spec))
