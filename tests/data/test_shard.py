@@ -452,3 +452,33 @@ def test_ctrl_c_during_a_merge_says_how_to_finish_it(
     finished = run_cli(capsys, *args)
     assert finished.code == 0, finished.stderr
     assert sorted(_keys(shared)) == [f"k{i:04d}" for i in range(ITEMS)]
+
+
+def test_workers_into_the_folder_of_a_stopped_single_export_are_refused(
+    ddb: Any, ddb_endpoint: str, tmp_path: Path, table_name: Any
+) -> None:
+    """A single-process export into OUT stopped (Ctrl-C); workers were then run into OUT and
+    merged over its parts, leaving its checkpoint: its resume command, run later, cut the
+    merged parts back to the old sizes, mid-line."""
+    table = table_name("shard-stale")
+    _filled(ddb, table)
+    wire = WireClient(local_settings(ddb_endpoint), ddb_endpoint)
+    shared = tmp_path / "shared"
+
+    def stop(n: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        export_table(wire, table, shared, segments=4, progress=stop)
+    assert (shared / ".checkpoint.json").exists()
+    base = ["data", "export", table, "--out", str(shared), "--segments", "4"]
+    worker = _one([*base, "--worker", "1/2"], tmp_path, ddb_endpoint)
+    assert worker.returncode != 0
+    assert f"{shared} holds an unfinished export" in worker.stderr
+    assert not (shared / "worker-1-of-2").exists()
+    for text in ("1/2", "2/2"):  # written some other way (an older dynaform, a copy)
+        who = parse_worker(text, 4)
+        export_table(wire, table, shared / who.label, segments=4, share=who.segments(4))
+    with pytest.raises(DynaformError, match="holds an unfinished export"):
+        merge_exports(shared)
+    assert (shared / "worker-1-of-2" / "manifest.json").exists()  # nothing moved

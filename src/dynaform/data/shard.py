@@ -24,6 +24,7 @@ from dynaform.data.errors import DataError
 
 _FOLDER = re.compile(r"worker-(\d+)-of-(\d+)")
 MERGE_RECORD = ".merge.json"
+CHECKPOINT = ".checkpoint.json"  # a folder export's, while unfinished
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,7 @@ def merge_exports(out: Path) -> MergeResult:
     elif not out.is_dir():
         raise DataError(f"{out} is not a folder", hint="give the --out of the workers' exports")
     else:
+        _refuse_single_export(out)
         plan = _plan(out, _workers(out))
         checkpoint.save(record, plan, durable=True)
     for source, target, size in plan["moves"]:
@@ -203,6 +205,18 @@ def _size(path: Path) -> int:
     return path.stat().st_size
 
 
+def _refuse_single_export(out: Path) -> None:
+    """OUT itself holds a stopped single-process export: the merge would move the workers'
+    parts over its parts, and its resume command would later cut them back, mid-line."""
+    if (out / CHECKPOINT).exists():
+        raise DataError(
+            f"{out} holds an unfinished export ({out / CHECKPOINT}) whose parts a merge "
+            "would replace",
+            hint=f"finish it with --resume, or delete {out / CHECKPOINT} and its "
+            "part-* files, or give the workers another --out",
+        )
+
+
 def worker_folder(out: Path, worker: Worker) -> Path:
     """``OUT/worker-i-of-n``; never while a merge of OUT is half-way (the run would rewrite
     parts the merge has yet to move) or once OUT is merged."""
@@ -211,6 +225,7 @@ def worker_folder(out: Path, worker: Worker) -> Path:
             f"with --worker, --out is a folder ({out} looks like a file)",
             hint="e.g. --out backup/orders: each worker writes backup/orders/worker-i-of-n/",
         )
+    _refuse_single_export(out)
     if (out / MERGE_RECORD).exists():
         raise DataError(
             f"a merge of {out} is half-way ({out / MERGE_RECORD}); a worker run now would "
