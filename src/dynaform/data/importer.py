@@ -84,15 +84,13 @@ def sources_for(paths: list[Path], fmt: str | None) -> list[Source]:
     return found
 
 
-def shard_sources(
-    sources: list[Source], worker: Worker, identities: dict[str, Any]
-) -> tuple[list[Source], str]:
+def shard_sources(sources: list[Source], worker: Worker) -> tuple[list[Source], str]:
     """A worker's share of the input, the same on every machine given the same files in any
-    order and under any path: whole files (the k-th by content, ``identities``, to worker
-    k % n + 1) when there are at least as many files as workers, otherwise every n-th item of
-    each file. Also says which, in one line."""
+    order and under any path: whole files (the k-th by content to worker k % n + 1) when
+    there are at least as many files as workers, otherwise every n-th item of each file. Also
+    says which, in one line."""
     if len(sources) >= worker.count:
-        ordered = sorted(sources, key=lambda s: _content_order(identities[str(s.path)]))
+        ordered = sorted(sources, key=lambda s: _content_order(s.path))
         mine = [s for k, s in enumerate(ordered) if worker.takes(k)]
         return mine, f"worker {worker.typed} takes {len(mine)} of {len(sources)} file(s)"
     for source in sources:
@@ -103,14 +101,15 @@ def shard_sources(
     )
 
 
-def _content_order(identity: dict[str, Any]) -> tuple[str, str, int]:
-    return str(identity["head"]), str(identity["tail"]), int(identity["size"])
+def _content_order(path: Path) -> tuple[str, str, int]:
+    """Where a file goes in a sharded import's order: by digests of its first and last 64 KiB
+    (every worker reads every file's, so kept small), then its size."""
+    found = identity(path, 1 << 16)
+    return str(found["head"]), str(found["tail"]), int(found["size"])
 
 
-def _share(
-    sources: list[Source], worker: Worker | None, identities: dict[str, Any]
-) -> tuple[list[Source], str]:
-    return shard_sources(sources, worker, identities) if worker else (sources, "")
+def _share(sources: list[Source], worker: Worker | None) -> tuple[list[Source], str]:
+    return shard_sources(sources, worker) if worker else (sources, "")
 
 
 def _records(
@@ -179,12 +178,13 @@ class _Checkpoint:
                 self._saved = time.monotonic()
 
 
-def identity(path: Path) -> dict[str, Any]:
-    """Enough of a file to notice it changed: its size and digests of its first and last MiB."""
+def identity(path: Path, window: int = 1 << 20) -> dict[str, Any]:
+    """Enough of a file to notice it changed: its size and digests of its first and last
+    ``window`` bytes (a MiB)."""
     size = path.stat().st_size
     with path.open("rb") as stream:
-        head = hashlib.sha256(stream.read(1 << 20)).hexdigest()
-        stream.seek(max(0, size - (1 << 20)))
+        head = hashlib.sha256(stream.read(window)).hexdigest()
+        stream.seek(max(0, size - window))
         tail = hashlib.sha256(stream.read()).hexdigest()
     return {"size": size, "head": head, "tail": tail}
 
@@ -280,11 +280,9 @@ def import_files(
     types = types or {}
     report = progress or (lambda n: None)
     names, keys = key_schema(describe(wire, table))
-    every = sources_for(paths, fmt)
-    known = {str(source.path): identity(source.path) for source in every}
-    sources, share = _share(every, worker, known)
+    sources, share = _share(sources_for(paths, fmt), worker)
     checkpoint_path, reject_path = _own_files(paths[0], worker, rejects)
-    identities = {str(source.path): known[str(source.path)] for source in sources}
+    identities = {str(source.path): identity(source.path) for source in sources}
     done = _start(table, checkpoint_path, reject_path, resume, identities)
     total = validate_sources(sources, keys, types, table, done)
     (on_total or (lambda n: None))(sum(source.todo for source in sources))
