@@ -482,3 +482,28 @@ def test_workers_into_the_folder_of_a_stopped_single_export_are_refused(
     with pytest.raises(DynaformError, match="holds an unfinished export"):
         merge_exports(shared)
     assert (shared / "worker-1-of-2" / "manifest.json").exists()  # nothing moved
+
+
+def test_a_worker_manifest_that_is_not_one_is_named(
+    ddb: Any, ddb_endpoint: str, tmp_path: Path, table_name: Any
+) -> None:
+    """A worker's manifest.json overwritten (a sync tool's conflict copy, an editor) made the
+    merge say "unexpected error talking to OUT", as if a service had failed."""
+    table = table_name("shard-badman")
+    _filled(ddb, table)
+    wire = WireClient(local_settings(ddb_endpoint), ddb_endpoint)
+    shared = tmp_path / "shared"
+    for text in ("1/2", "2/2"):
+        who = parse_worker(text, 4)
+        export_table(wire, table, shared / who.label, segments=4, share=who.segments(4))
+    manifest = shared / "worker-2-of-2" / "manifest.json"
+    for text in ("[]", "garbage"):
+        manifest.write_text(text)
+        merged = _one(
+            ["data", "export", table, "--out", str(shared), "--merge"], tmp_path, ddb_endpoint
+        )
+        assert merged.returncode == 1
+        assert f"{manifest} is not a worker's manifest" in merged.stderr
+        assert "unexpected" not in merged.stderr
+        assert "run that worker's export again" in merged.stderr
+    assert not (shared / ".merge.json").exists()

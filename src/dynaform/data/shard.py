@@ -106,9 +106,20 @@ def _manifest(folder: Path) -> dict[str, Any]:
                 hint="let that worker finish, or run its command again with --resume; then merge",
             )
         raise DataError(f"{folder.name} has no manifest.json: it is not a finished worker export")
-    data = orjson.loads((folder / "manifest.json").read_bytes())
-    if not isinstance(data, dict) or "share" not in data:
-        raise DataError(f"{folder / 'manifest.json'} is not a worker's manifest")
+    return read_manifest(folder / "manifest.json")
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """A worker's manifest.json, or an error naming it (overwritten by something else)."""
+    try:
+        data = orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError:
+        data = None
+    if not isinstance(data, dict) or not {"share", "files", "table"} <= set(data):
+        raise DataError(
+            f"{path} is not a worker's manifest",
+            hint="run that worker's export again (without --resume), then merge",
+        )
     return data
 
 
@@ -133,6 +144,12 @@ def _workers(out: Path) -> list[tuple[Path, dict[str, Any]]]:
     return [(found[i][0], _manifest(found[i][0])) for i in range(1, count + 1)]
 
 
+def _said(manifest: dict[str, Any]) -> str:
+    gz = ", gzip" if manifest.get("gzip") else ""
+    what = f"{manifest.get('table')}, {manifest.get('format')}{gz}"
+    return f"{what}, {manifest.get('segments')} segments"
+
+
 def _plan(out: Path, workers: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
     first = workers[0][1]
     same = ("table", "format", "segments", "gzip")
@@ -141,9 +158,8 @@ def _plan(out: Path, workers: list[tuple[Path, dict[str, Any]]]) -> dict[str, An
     for folder, manifest in workers:
         if any(manifest.get(k) != first.get(k) for k in same):
             raise DataError(
-                f"{folder.name} is another export ({manifest.get('table')}, "
-                f"{manifest.get('format')}, {manifest.get('segments')} segments) than "
-                f"{workers[0][0].name}",
+                f"{folder.name} is another export ({_said(manifest)}) than "
+                f"{workers[0][0].name} ({_said(first)})",
                 hint="every worker runs the same command apart from --worker",
             )
         for segment, name in zip(manifest["share"], manifest["files"], strict=True):
