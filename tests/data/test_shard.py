@@ -507,3 +507,47 @@ def test_a_worker_manifest_that_is_not_one_is_named(
         assert "unexpected" not in merged.stderr
         assert "run that worker's export again" in merged.stderr
     assert not (shared / ".merge.json").exists()
+
+
+def test_the_same_worker_started_twice_at_once_is_refused_once(
+    ddb: Any, ddb_endpoint: str, tmp_path: Path, table_name: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two machines of a fleet given the same i start together on the shared folder: both
+    found no checkpoint, and both appended pages to the same parts (items twice, counts of
+    one). A barrier holds both right after that check, as a simultaneous start does."""
+    import threading
+
+    from dynaform.data import checkpoint
+
+    table = table_name("shard-twice")
+    _filled(ddb, table)
+    shared = tmp_path / "shared"
+    who = parse_worker("1/2", 4)
+    both_checked = threading.Barrier(2, timeout=60)
+    real_refuse = checkpoint.refuse_unfinished
+
+    def refuse_then_wait(path: Path, what: str) -> None:
+        real_refuse(path, what)
+        both_checked.wait()
+
+    monkeypatch.setattr(checkpoint, "refuse_unfinished", refuse_then_wait)
+    outcomes: list[str] = []
+
+    def run() -> None:
+        wire = WireClient(local_settings(ddb_endpoint), ddb_endpoint)
+        try:
+            export_table(wire, table, shared / who.label, segments=4, share=who.segments(4))
+            outcomes.append("done")
+        except Exception as exc:  # anything but the one sentence fails the assertions
+            outcomes.append(f"{type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(outcomes) == 2 and outcomes.count("done") == 1
+    [refused] = [text for text in outcomes if text != "done"]
+    assert refused.startswith("DataError: another export started writing")
+    keys = _keys(shared / who.label)
+    assert len(keys) == len(set(keys))  # each item once
