@@ -539,3 +539,20 @@ def test_an_endpoint_lost_during_a_native_import_says_how_to_follow_it(
     assert "the import goes on in DynamoDB" in lost.stderr
     assert f"aws dynamodb describe-import --import-arn {arn}" in lost.stderr
     assert "dynaform data count nat-dev-restored" in lost.stderr
+
+
+def test_a_window_with_an_export_arn_is_refused_not_ignored(
+    capsys: pytest.CaptureFixture[str], moto: dict[str, Any]
+) -> None:
+    """--since/--until with --export-arn were dropped without a word: the download was then
+    whatever that export held, full or another window, taken for the window asked for."""
+    via = f"s3://{moto['bucket']}/w"
+    first = _df(capsys, moto, "--json", "data", "export", "orders", "--via", via)
+    assert first.code == 0, first.stderr
+    arn = json.loads(first.stdout)["export_arn"]
+    window = ("--since", "2026-11-29T08:00:00")
+    refused = _df(
+        capsys, moto, "data", "export", "orders", "--via", via, "--export-arn", arn, *window
+    )
+    assert refused.code == 2
+    assert "--since/--until choose a new export's window" in refused.stderr

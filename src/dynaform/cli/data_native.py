@@ -145,6 +145,12 @@ def export_via(
     from dynaform.cli.stdio import check_export_target
 
     span = _window(*window)
+    if span is not None and export_arn is not None:
+        raise UsageError(
+            "--since/--until choose a new export's window; --export-arn waits for one already "
+            "started, whatever window it has",
+            hint="drop --since/--until, or drop --export-arn to start a new export",
+        )
     if download is not None:  # a stopped download is run again: kept files are reused
         check_export_target(app_state, download, True, force)
     started: list[str] = []
