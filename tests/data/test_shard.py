@@ -337,6 +337,8 @@ def test_worker_imports_given_the_files_in_another_order_still_write_each_item_o
         ddb_endpoint,
     )
     assert sum(r["items"] for r in results) == ITEMS
+    prints = [r["stderr"].split("; inputs ", 1)[1].split(" ", 1)[0] for r in results]
+    assert prints[0] == prints[1]  # what an operator compares across machines
     pages = ddb.get_paginator("scan").paginate(TableName=table, Select="COUNT")
     assert sum(page["Count"] for page in pages) == ITEMS
 
@@ -551,3 +553,21 @@ def test_the_same_worker_started_twice_at_once_is_refused_once(
     assert refused.startswith("DataError: another export started writing")
     keys = _keys(shared / who.label)
     assert len(keys) == len(set(keys))  # each item once
+
+
+def test_the_inputs_fingerprint_tells_other_inputs_apart(tmp_path: Path) -> None:
+    from dynaform.data.importer import shard_sources, sources_for
+
+    paths = []
+    for q in range(4):
+        path = tmp_path / f"q{q}.jsonl"
+        path.write_text(json.dumps({"pk": f"k{q}"}) + "\n")
+        paths.append(path)
+    worker = parse_worker("1/2")
+
+    def fingerprint(given: list[Path]) -> str:
+        _, said = shard_sources(sources_for(given, None), worker)
+        return said.split("; inputs ", 1)[1].split(" ", 1)[0]
+
+    assert fingerprint(paths) == fingerprint(list(reversed(paths)))
+    assert fingerprint(paths) != fingerprint(paths[:3])  # a machine missing a file shows it

@@ -88,16 +88,19 @@ def shard_sources(sources: list[Source], worker: Worker) -> tuple[list[Source], 
     """A worker's share of the input, the same on every machine given the same files in any
     order and under any path: whole files (the k-th by content to worker k % n + 1) when
     there are at least as many files as workers, otherwise every n-th item of each file. Also
-    says which, in one line."""
+    says which, in one line, with a fingerprint of the inputs to compare across machines."""
+    order = {str(s.path): _content_order(s.path) for s in sources}
+    digest = hashlib.sha256(repr(sorted(order.values())).encode()).hexdigest()[:12]
+    inputs = f"; inputs {digest} (the same on every machine given the same files)"
     if len(sources) >= worker.count:
-        ordered = sorted(sources, key=lambda s: _content_order(s.path))
+        ordered = sorted(sources, key=lambda s: order[str(s.path)])
         mine = [s for k, s in enumerate(ordered) if worker.takes(k)]
-        return mine, f"worker {worker.typed} takes {len(mine)} of {len(sources)} file(s)"
+        return mine, f"worker {worker.typed} takes {len(mine)} of {len(sources)} file(s){inputs}"
     for source in sources:
         source.worker = worker
     return sources, (
         f"worker {worker.typed} takes one item in {worker.count} of each of {len(sources)} "
-        f"file(s) (fewer files than workers), from item {worker.index} on"
+        f"file(s) (fewer files than workers), from item {worker.index} on{inputs}"
     )
 
 
