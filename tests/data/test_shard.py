@@ -571,3 +571,27 @@ def test_the_inputs_fingerprint_tells_other_inputs_apart(tmp_path: Path) -> None
 
     assert fingerprint(paths) == fingerprint(list(reversed(paths)))
     assert fingerprint(paths) != fingerprint(paths[:3])  # a machine missing a file shows it
+
+
+def test_a_merge_stopped_by_an_older_dynaform_finishes_too(
+    ddb: Any, ddb_endpoint: str, tmp_path: Path, table_name: Any
+) -> None:
+    """A .merge.json from before the plan recorded sizes ([source, target] moves) made the
+    merge run again fail with "unexpected error ... not enough values to unpack"."""
+    from dynaform.data import checkpoint
+    from dynaform.data.shard import _plan, _workers
+
+    table = table_name("shard-oldplan")
+    _filled(ddb, table)
+    wire = WireClient(local_settings(ddb_endpoint), ddb_endpoint)
+    shared = tmp_path / "shared"
+    for text in ("1/2", "2/2"):
+        who = parse_worker(text, 4)
+        export_table(wire, table, shared / who.label, segments=4, share=who.segments(4))
+    plan = _plan(shared, _workers(shared))
+    plan["moves"] = [[source, target] for source, target, _ in plan["moves"]]
+    checkpoint.save(shared / ".merge.json", plan)
+    first_source, first_target = plan["moves"][0]
+    (shared / first_source).replace(shared / first_target)  # it had moved one part
+    assert merge_exports(shared).items == ITEMS
+    assert sorted(_keys(shared)) == [f"k{i:04d}" for i in range(ITEMS)]
