@@ -20,6 +20,7 @@ import json
 import textwrap
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -325,3 +326,233 @@ def test_an_incremental_export_request_over_a_window(
     backwards = ("--since", "2026-11-29T09:00:00", "--until", "2026-11-29T08:00:00")
     refused = _df(capsys, moto, "data", "export", "orders", "--via", via, *backwards)
     assert refused.code == 2 and "is not before --until" in refused.stderr
+
+
+def test_a_stopped_download_is_not_imported_as_if_whole(
+    capsys: pytest.CaptureFixture[str], moto: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full export of two data files in AWS's layout, put into moto's S3 (moto writes one
+    file per export); the download is stopped (Ctrl-C) after the first file. Importing that
+    folder would load half the export and say it succeeded."""
+    halves = [[f"k{i:03d}" for i in range(0, 20)], [f"k{i:03d}" for i in range(20, 40)]]
+    for n, keys in enumerate(halves):
+        body = b"".join(json.dumps({"Item": {"pk": {"S": k}}}).encode() + b"\n" for k in keys)
+        key = f"full/AWSDynamoDB/0456-def/data/part{n}.json.gz"
+        moto["s3"].put_object(Bucket=moto["bucket"], Key=key, Body=gzip.compress(body))
+    description = {"ExportArn": "arn:aws:dynamodb:us-east-1:1:table/t/export/0456-def"}
+    description["ExportType"] = "FULL_EXPORT"
+    where = native.parse_s3_url(f"s3://{moto['bucket']}/full")
+    real = native.s3io.download
+    fetched: list[str] = []
+
+    def stop_at_the_second(s3: Any, bucket: str, key: str, target: Path) -> int:
+        if fetched:
+            raise KeyboardInterrupt
+        fetched.append(key)
+        return real(s3, bucket, key, target)
+
+    monkeypatch.setattr(native.s3io, "download", stop_at_the_second)
+    folder = moto["dir"] / "stopped"
+    with pytest.raises(KeyboardInterrupt):
+        native.download_export(moto["s3"], description, where, folder)
+    assert len(list((folder / "data").glob("*.json.gz"))) == 1
+    loaded = _df(capsys, moto, "data", "import", "nat-dev-nopitr", str(folder))
+    assert loaded.code != 0
+    assert f"{folder} is an unfinished download" in loaded.stderr
+    assert "--export-arn arn:aws:dynamodb:us-east-1:1:table/t/export/0456-def" in loaded.stderr
+    assert moto["ddb"].scan(TableName="nat-dev-nopitr", Select="COUNT")["Count"] == 0
+
+
+def test_waiting_for_an_export_by_its_arn_under_another_address_is_refused(
+    capsys: pytest.CaptureFixture[str], moto: dict[str, Any]
+) -> None:
+    """--export-arn names an export written to s3://bucket/new; --via names s3://bucket/old,
+    where an older export of other items lies. The download took the old export's files."""
+    bucket = moto["bucket"]
+    old = _df(capsys, moto, "data", "export", "orders", "--via", f"s3://{bucket}/old")
+    assert old.code == 0, old.stderr
+    moto["ddb"].put_item(TableName="nat-dev-orders", Item={"pk": {"S": "late"}})
+    new = _df(capsys, moto, "--json", "data", "export", "orders", "--via", f"s3://{bucket}/new")
+    assert new.code == 0, new.stderr
+    arn = json.loads(new.stdout)["export_arn"]
+    folder = moto["dir"] / "by-arn"
+    wrong = _df(
+        capsys,
+        moto,
+        "data",
+        "export",
+        "orders",
+        "--via",
+        f"s3://{bucket}/old",
+        "--export-arn",
+        arn,
+        "--download",
+        str(folder),
+    )
+    assert wrong.code != 0
+    assert f"the export {arn} was written to s3://{bucket}/new" in wrong.stderr
+    assert f"--via s3://{bucket}/new" in wrong.stderr
+    other = _df(
+        capsys, moto, "data", "export", "nopitr", "--via", f"s3://{bucket}/new", "--export-arn", arn
+    )
+    assert other.code != 0
+    assert f"the export {arn} is an export of nat-dev-orders, not nat-dev-nopitr" in other.stderr
+    assert not folder.exists()
+
+
+def test_native_import_takes_the_folder_named_not_its_namesakes(
+    capsys: pytest.CaptureFixture[str], moto: dict[str, Any]
+) -> None:
+    """ImportTable's S3KeyPrefix is a plain prefix: `in/orders` also matches `in/orders-old/`,
+    a sibling folder whose items were loaded with the ones asked for."""
+    bucket = moto["bucket"]
+    for folder, keys in (("orders", ["a", "b"]), ("orders-old", ["x", "y", "z"])):
+        body = b"".join(json.dumps({"Item": {"pk": {"S": k}}}).encode() + b"\n" for k in keys)
+        key = f"in/{folder}/data.json.gz"
+        moto["s3"].put_object(Bucket=bucket, Key=key, Body=gzip.compress(body))
+    done = _df(
+        capsys, moto, "--json", "data", "import", "restored", "--via", f"s3://{bucket}/in/orders"
+    )
+    assert done.code == 0, done.stderr
+    assert json.loads(done.stdout)["counted"] == 2
+    keys = {i["pk"]["S"] for i in moto["ddb"].scan(TableName="nat-dev-restored")["Items"]}
+    assert keys == {"a", "b"}
+
+
+def test_a_download_folder_that_cannot_be_used_is_refused_before_the_export_starts(
+    capsys: pytest.CaptureFixture[str], moto: dict[str, Any]
+) -> None:
+    """A native export is billed and can take hours: a --download that would be refused (a
+    folder holding other files, a file) is refused before it is started, not after."""
+    bucket = moto["bucket"]
+    busy = moto["dir"] / "busy"
+    busy.mkdir()
+    (busy / "notes.txt").write_text("mine")
+    a_file = moto["dir"] / "file.txt"
+    a_file.write_text("mine")
+    for target in (busy, a_file):
+        via = f"s3://{bucket}/{target.name}"
+        refused = _df(
+            capsys, moto, "data", "export", "orders", "--via", via, "--download", str(target)
+        )
+        assert refused.code != 0
+        assert str(target) in refused.stderr and "started" not in refused.stderr
+        assert "Traceback" not in refused.stderr
+    assert native_keys(moto) == []  # no export was started
+    assert (busy / "notes.txt").read_text() == "mine" and a_file.read_text() == "mine"
+
+
+@contextmanager
+def _moto_of_its_own(
+    env: pytest.MonkeyPatch, factory: pytest.TempPathFactory, folder: Path
+) -> Iterator[tuple[str, Path]]:
+    """A moto server for one test (which stops it): the project, ``orders`` with PITR, a
+    bucket ``lost-bucket`` and, under ``in/``, one data object of two items."""
+    env.setenv("AWS_ACCESS_KEY_ID", "testing")
+    env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    state_dir = factory.mktemp("moto-lost") / "state"
+    endpoint = engine.start(state_dir, port=engine.free_port(), engine="moto").record.endpoint_url
+    try:
+        (folder / "dynaform.yaml").write_text(textwrap.dedent(PROJECT))
+        settings = local_settings(endpoint)
+        ddb: Any = dynamodb_client(settings)
+        ddb.create_table(
+            TableName="nat-dev-orders",
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        ddb.update_continuous_backups(
+            TableName="nat-dev-orders",
+            PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+        )
+        s3: Any = s3_client(settings)
+        s3.create_bucket(Bucket="lost-bucket")
+        body = b"".join(json.dumps({"Item": {"pk": {"S": k}}}).encode() + b"\n" for k in "ab")
+        s3.put_object(Bucket="lost-bucket", Key="in/data.json.gz", Body=gzip.compress(body))
+        yield endpoint, state_dir
+    finally:
+        engine.stop(state_dir)
+
+
+def test_an_endpoint_lost_while_waiting_says_how_to_wait_again(
+    capsys: pytest.CaptureFixture[str],
+    clean_env: pytest.MonkeyPatch,
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """A moto server of its own, stopped once the export is started: the error said "cannot
+    connect" only, not that the export goes on, nor the command that waits for it again."""
+    with _moto_of_its_own(clean_env, tmp_path_factory, tmp_path) as (endpoint, state_dir):
+        real_start = native.start_export
+
+        def start_then_lose_the_endpoint(*args: Any, **kwargs: Any) -> dict[str, Any]:
+            started = real_start(*args, **kwargs)
+            engine.stop(state_dir)
+            return started
+
+        clean_env.setattr(native, "start_export", start_then_lose_the_endpoint)
+        folder = tmp_path / "dl"
+        via = "s3://lost-bucket/x"
+        lost = run_cli(
+            capsys,
+            *("-f", str(tmp_path / "dynaform.yaml"), "--endpoint-url", endpoint),
+            *("data", "export", "orders", "--via", via, "--download", str(folder)),
+        )
+    assert lost.code != 0
+    assert "cannot connect" in lost.stderr and "Traceback" not in lost.stderr
+    arn = lost.stderr.split("export ", 1)[1].split(" started", 1)[0]
+    assert "the export goes on in DynamoDB" in lost.stderr
+    again = (
+        f"dynaform data export nat-dev-orders --via {via} --export-arn {arn} --download {folder}"
+    )
+    assert again in lost.stderr
+
+
+def test_an_endpoint_lost_during_a_native_import_says_how_to_follow_it(
+    capsys: pytest.CaptureFixture[str],
+    clean_env: pytest.MonkeyPatch,
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Stopped once ImportTable is started: the error said "cannot connect" alone; running
+    the command again then says the table exists. Now the import's ARN and how to follow and
+    check it are said."""
+    with _moto_of_its_own(clean_env, tmp_path_factory, tmp_path) as (endpoint, state_dir):
+        real_start = native.start_import
+
+        def start_then_lose_the_endpoint(*args: Any, **kwargs: Any) -> dict[str, Any]:
+            started = real_start(*args, **kwargs)
+            engine.stop(state_dir)
+            return started
+
+        clean_env.setattr(native, "start_import", start_then_lose_the_endpoint)
+        lost = run_cli(
+            capsys,
+            *("-f", str(tmp_path / "dynaform.yaml"), "--endpoint-url", endpoint),
+            *("data", "import", "restored", "--via", "s3://lost-bucket/in"),
+        )
+    assert lost.code != 0
+    assert "cannot connect" in lost.stderr and "Traceback" not in lost.stderr
+    arn = lost.stderr.split("import ", 1)[1].split(" started", 1)[0]
+    assert arn.startswith("arn:")
+    assert "the import goes on in DynamoDB" in lost.stderr
+    assert f"aws dynamodb describe-import --import-arn {arn}" in lost.stderr
+    assert "dynaform data count nat-dev-restored" in lost.stderr
+
+
+def test_a_window_with_an_export_arn_is_refused_not_ignored(
+    capsys: pytest.CaptureFixture[str], moto: dict[str, Any]
+) -> None:
+    """--since/--until with --export-arn were dropped without a word: the download was then
+    whatever that export held, full or another window, taken for the window asked for."""
+    via = f"s3://{moto['bucket']}/w"
+    first = _df(capsys, moto, "--json", "data", "export", "orders", "--via", via)
+    assert first.code == 0, first.stderr
+    arn = json.loads(first.stdout)["export_arn"]
+    window = ("--since", "2026-11-29T08:00:00")
+    refused = _df(
+        capsys, moto, "data", "export", "orders", "--via", via, "--export-arn", arn, *window
+    )
+    assert refused.code == 2
+    assert "--since/--until choose a new export's window" in refused.stderr

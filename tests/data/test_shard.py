@@ -18,6 +18,7 @@ from dynaform.data.shard import merge_exports, parse_worker
 from dynaform.data.wire import WireClient
 from dynaform.errors import DynaformError
 from tests.conftest import create_simple_table, local_settings
+from tests.helpers import run_cli
 
 ITEMS = 900
 WORKERS = 3
@@ -310,4 +311,287 @@ def test_a_merge_stopped_half_way_finishes_when_run_again(
     assert (shared / ".merge.json").exists() and (shared / "part-00000.jsonl").exists()
     merged = merge_exports(shared)
     assert merged.items == ITEMS and not (shared / ".merge.json").exists()
+    assert sorted(_keys(shared)) == [f"k{i:04d}" for i in range(ITEMS)]
+
+
+def test_worker_imports_given_the_files_in_another_order_still_write_each_item_once(
+    ddb: Any, ddb_endpoint: str, tmp_path: Path, table_name: Any
+) -> None:
+    """Two machines given the same four files in another order (a shell's glob sorts by the
+    locale, a list is typed by hand): the shares follow the files, not the order typed."""
+    lines = [json.dumps({"pk": f"k{i:04d}", "n": i}) for i in range(ITEMS)]
+    quarters = []
+    for q in range(4):
+        path = tmp_path / f"q{q}.jsonl"
+        path.write_text("\n".join(lines[q::4]) + "\n")
+        quarters.append(str(path))
+    table = table_name("shard-order")
+    create_simple_table(ddb, table)
+    one, two = quarters, [quarters[1], quarters[0], quarters[3], quarters[2]]
+    results = _run_workers(
+        [
+            ["data", "import", table, *one, "--worker", "1/2"],
+            ["data", "import", table, *two, "--worker", "2/2"],
+        ],
+        tmp_path,
+        ddb_endpoint,
+    )
+    assert sum(r["items"] for r in results) == ITEMS
+    prints = [r["stderr"].split("; inputs ", 1)[1].split(" ", 1)[0] for r in results]
+    assert prints[0] == prints[1]  # what an operator compares across machines
+    pages = ddb.get_paginator("scan").paginate(TableName=table, Select="COUNT")
+    assert sum(page["Count"] for page in pages) == ITEMS
+
+
+def test_a_worker_run_again_during_a_stopped_merge_is_refused(
+    ddb: Any, ddb_endpoint: str, tmp_path: Path, table_name: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The merge stops after moving one part; someone runs worker 2 again (--force, its folder
+    looked half-empty). That run emptied the parts the merge had yet to move, and the merge,
+    run again, moved the empty parts in under a manifest counting every item."""
+    table = table_name("shard-rerun")
+    _filled(ddb, table)
+    wire = WireClient(local_settings(ddb_endpoint), ddb_endpoint)
+    shared = tmp_path / "shared"
+    for text in ("1/2", "2/2"):
+        worker = parse_worker(text, 4)
+        export_table(wire, table, shared / worker.label, segments=4, share=worker.segments(4))
+    real_replace = Path.replace
+    moved: list[Path] = []
+
+    def fail_on_the_second_part(self: Path, target: Any) -> Any:
+        if self.name.startswith("part-"):
+            if moved:
+                raise OSError("disk gone")
+            moved.append(self)
+        return real_replace(self, target)
+
+    monkeypatch.setattr(Path, "replace", fail_on_the_second_part)
+    with pytest.raises(OSError, match="disk gone"):
+        merge_exports(shared)
+    monkeypatch.setattr(Path, "replace", real_replace)
+    base = ["data", "export", table, "--out", str(shared), "--segments", "4"]
+    again = _one([*base, "--worker", "2/2", "--force"], tmp_path, ddb_endpoint)
+    assert again.returncode != 0
+    assert f"a merge of {shared} is half-way" in again.stderr
+    assert "Traceback" not in again.stderr
+    pending = shared / "worker-2-of-2" / "part-00001.jsonl"
+    whole = pending.read_bytes()
+    pending.write_bytes(whole[: len(whole) // 2])  # rewritten by something else meanwhile
+    with pytest.raises(DynaformError, match=r"part-00001\.jsonl changed since the merge began"):
+        merge_exports(shared)
+    pending.write_bytes(whole)
+    merged = _one([*base, "--merge"], tmp_path, ddb_endpoint)
+    assert merged.returncode == 0, merged.stderr
+    assert sorted(_keys(shared)) == [f"k{i:04d}" for i in range(ITEMS)]
+
+
+def test_worker_imports_given_one_reject_file_keep_each_workers_rejects(
+    ddb: Any, ddb_endpoint: str, tmp_path: Path, table_name: Any
+) -> None:
+    """Both workers are given `--rejects rejects.jsonl` (one script for the fleet, a shared
+    folder): each run starts its reject file afresh, so the second erased the first's."""
+    table = table_name("shard-rejects")
+    create_simple_table(ddb, table)
+    inputs = []
+    for name in ("a", "b"):
+        path = tmp_path / f"{name}.jsonl"
+        big = json.dumps({"pk": f"{name}-big", "pad": "x" * 410_000})
+        path.write_text(json.dumps({"pk": f"{name}-ok"}) + "\n" + big + "\n")
+        inputs.append(str(path))
+    for i in (1, 2):
+        run = _one(
+            ["data", "import", table, *inputs, "--worker", f"{i}/2", "--rejects", "rejects.jsonl"],
+            tmp_path,
+            ddb_endpoint,
+        )
+        assert run.returncode == 1 and "1 item(s) could not be written" in run.stderr
+    rejected = [
+        json.loads(line)["Item"]["pk"]["S"]
+        for path in tmp_path.glob("rejects*.jsonl")
+        for line in path.read_text().splitlines()
+    ]
+    assert sorted(rejected) == ["a-big", "b-big"]
+
+
+def test_ctrl_c_during_a_merge_says_how_to_finish_it(
+    ddb: Any,
+    ddb_endpoint: str,
+    tmp_path: Path,
+    table_name: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Ctrl-C after the merge moved one part said "aborted; nothing more was done": half the
+    parts had moved out of the worker folders, and nothing said how to finish."""
+    table = table_name("shard-sigint")
+    _filled(ddb, table)
+    wire = WireClient(local_settings(ddb_endpoint), ddb_endpoint)
+    shared = tmp_path / "shared"
+    for text in ("1/2", "2/2"):
+        worker = parse_worker(text, 4)
+        export_table(wire, table, shared / worker.label, segments=4, share=worker.segments(4))
+    real_replace = Path.replace
+    moved: list[Path] = []
+
+    def ctrl_c_on_the_second_part(self: Path, target: Any) -> Any:
+        if self.name.startswith("part-"):
+            if moved:
+                raise KeyboardInterrupt
+            moved.append(self)
+        return real_replace(self, target)
+
+    args = ["data", "export", table, "--out", str(shared), "--merge"]
+    monkeypatch.setenv("AWS_ENDPOINT_URL", ddb_endpoint)
+    monkeypatch.setattr(sys, "argv", ["dynaform", *args])
+    monkeypatch.setattr(Path, "replace", ctrl_c_on_the_second_part)
+    stopped = run_cli(capsys, *args)
+    monkeypatch.setattr(Path, "replace", real_replace)
+    assert stopped.code == 130, stopped.stderr
+    assert "nothing more was done" not in stopped.stderr
+    assert f"interrupted: the merge of {shared} is half-way" in stopped.stderr
+    assert f"dynaform data export {table} --out {shared} --merge" in stopped.stderr
+    finished = run_cli(capsys, *args)
+    assert finished.code == 0, finished.stderr
+    assert sorted(_keys(shared)) == [f"k{i:04d}" for i in range(ITEMS)]
+
+
+def test_workers_into_the_folder_of_a_stopped_single_export_are_refused(
+    ddb: Any, ddb_endpoint: str, tmp_path: Path, table_name: Any
+) -> None:
+    """A single-process export into OUT stopped (Ctrl-C); workers were then run into OUT and
+    merged over its parts, leaving its checkpoint: its resume command, run later, cut the
+    merged parts back to the old sizes, mid-line."""
+    table = table_name("shard-stale")
+    _filled(ddb, table)
+    wire = WireClient(local_settings(ddb_endpoint), ddb_endpoint)
+    shared = tmp_path / "shared"
+
+    def stop(n: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        export_table(wire, table, shared, segments=4, progress=stop)
+    assert (shared / ".checkpoint.json").exists()
+    base = ["data", "export", table, "--out", str(shared), "--segments", "4"]
+    worker = _one([*base, "--worker", "1/2"], tmp_path, ddb_endpoint)
+    assert worker.returncode != 0
+    assert f"{shared} holds an unfinished export" in worker.stderr
+    assert not (shared / "worker-1-of-2").exists()
+    for text in ("1/2", "2/2"):  # written some other way (an older dynaform, a copy)
+        who = parse_worker(text, 4)
+        export_table(wire, table, shared / who.label, segments=4, share=who.segments(4))
+    with pytest.raises(DynaformError, match="holds an unfinished export"):
+        merge_exports(shared)
+    assert (shared / "worker-1-of-2" / "manifest.json").exists()  # nothing moved
+
+
+def test_a_worker_manifest_that_is_not_one_is_named(
+    ddb: Any, ddb_endpoint: str, tmp_path: Path, table_name: Any
+) -> None:
+    """A worker's manifest.json overwritten (a sync tool's conflict copy, an editor) made the
+    merge say "unexpected error talking to OUT", as if a service had failed."""
+    table = table_name("shard-badman")
+    _filled(ddb, table)
+    wire = WireClient(local_settings(ddb_endpoint), ddb_endpoint)
+    shared = tmp_path / "shared"
+    for text in ("1/2", "2/2"):
+        who = parse_worker(text, 4)
+        export_table(wire, table, shared / who.label, segments=4, share=who.segments(4))
+    manifest = shared / "worker-2-of-2" / "manifest.json"
+    for text in ("[]", "garbage"):
+        manifest.write_text(text)
+        merged = _one(
+            ["data", "export", table, "--out", str(shared), "--merge"], tmp_path, ddb_endpoint
+        )
+        assert merged.returncode == 1
+        assert f"{manifest} is not a worker's manifest" in merged.stderr
+        assert "unexpected" not in merged.stderr
+        assert "run that worker's export again" in merged.stderr
+    assert not (shared / ".merge.json").exists()
+
+
+def test_the_same_worker_started_twice_at_once_is_refused_once(
+    ddb: Any, ddb_endpoint: str, tmp_path: Path, table_name: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two machines of a fleet given the same i start together on the shared folder: both
+    found no checkpoint, and both appended pages to the same parts (items twice, counts of
+    one). A barrier holds both right after that check, as a simultaneous start does."""
+    import threading
+
+    from dynaform.data import checkpoint
+
+    table = table_name("shard-twice")
+    _filled(ddb, table)
+    shared = tmp_path / "shared"
+    who = parse_worker("1/2", 4)
+    both_checked = threading.Barrier(2, timeout=60)
+    real_refuse = checkpoint.refuse_unfinished
+
+    def refuse_then_wait(path: Path, what: str) -> None:
+        real_refuse(path, what)
+        both_checked.wait()
+
+    monkeypatch.setattr(checkpoint, "refuse_unfinished", refuse_then_wait)
+    outcomes: list[str] = []
+
+    def run() -> None:
+        wire = WireClient(local_settings(ddb_endpoint), ddb_endpoint)
+        try:
+            export_table(wire, table, shared / who.label, segments=4, share=who.segments(4))
+            outcomes.append("done")
+        except Exception as exc:  # anything but the one sentence fails the assertions
+            outcomes.append(f"{type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(outcomes) == 2 and outcomes.count("done") == 1
+    [refused] = [text for text in outcomes if text != "done"]
+    assert refused.startswith("DataError: another export started writing")
+    keys = _keys(shared / who.label)
+    assert len(keys) == len(set(keys))  # each item once
+
+
+def test_the_inputs_fingerprint_tells_other_inputs_apart(tmp_path: Path) -> None:
+    from dynaform.data.importer import shard_sources, sources_for
+
+    paths = []
+    for q in range(4):
+        path = tmp_path / f"q{q}.jsonl"
+        path.write_text(json.dumps({"pk": f"k{q}"}) + "\n")
+        paths.append(path)
+    worker = parse_worker("1/2")
+
+    def fingerprint(given: list[Path]) -> str:
+        _, said = shard_sources(sources_for(given, None), worker)
+        return said.split("; inputs ", 1)[1].split(" ", 1)[0]
+
+    assert fingerprint(paths) == fingerprint(list(reversed(paths)))
+    assert fingerprint(paths) != fingerprint(paths[:3])  # a machine missing a file shows it
+
+
+def test_a_merge_stopped_by_an_older_dynaform_finishes_too(
+    ddb: Any, ddb_endpoint: str, tmp_path: Path, table_name: Any
+) -> None:
+    """A .merge.json from before the plan recorded sizes ([source, target] moves) made the
+    merge run again fail with "unexpected error ... not enough values to unpack"."""
+    from dynaform.data import checkpoint
+    from dynaform.data.shard import _plan, _workers
+
+    table = table_name("shard-oldplan")
+    _filled(ddb, table)
+    wire = WireClient(local_settings(ddb_endpoint), ddb_endpoint)
+    shared = tmp_path / "shared"
+    for text in ("1/2", "2/2"):
+        who = parse_worker(text, 4)
+        export_table(wire, table, shared / who.label, segments=4, share=who.segments(4))
+    plan = _plan(shared, _workers(shared))
+    plan["moves"] = [[source, target] for source, target, _ in plan["moves"]]
+    checkpoint.save(shared / ".merge.json", plan)
+    first_source, first_target = plan["moves"][0]
+    (shared / first_source).replace(shared / first_target)  # it had moved one part
+    assert merge_exports(shared).items == ITEMS
     assert sorted(_keys(shared)) == [f"k{i:04d}" for i in range(ITEMS)]

@@ -161,15 +161,13 @@ def worker_folder(out: Path, worker: Any) -> Path:
 
 def merge_exports(table: DataTable, out: Path) -> Any:
     """The worker folders in ``out`` joined into one export of ``table``."""
-    import orjson
-
     from dynaform.data import shard
     from dynaform.data.errors import DataError
 
     with translated(str(out)):
         manifests = sorted(out.glob("worker-*-of-*/manifest.json")) if out.is_dir() else []
         for path in manifests:
-            recorded = orjson.loads(path.read_bytes()).get("table")
+            recorded = shard.read_manifest(path)["table"]
             if recorded != table.name:
                 raise DataError(
                     f"{path.parent.name} is an export of {recorded}, not {table.name}",

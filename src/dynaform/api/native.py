@@ -12,6 +12,7 @@ from typing import Any
 
 from dynaform.api.binding import translated
 from dynaform.api.data import DataTable
+from dynaform.errors import ConnectionFailedError, CredentialsError
 
 Said = Callable[[str], None]
 Waiting = Callable[[dict[str, Any], float], None]
@@ -60,6 +61,8 @@ def export_via(
     from dynaform.data.errors import DataError
 
     where = native.parse_s3_url(url)
+    if download is not None:
+        native.check_download(download, export_arn)
     connection = table.binding.connection()
     client = connection.client
     with translated(table.target):
@@ -73,6 +76,8 @@ def export_via(
             started = native.start_export(client, table.name, where, window)
             export_arn = str(started["ExportArn"])
             on_start(export_arn)
+        else:  # one started earlier: its files are where --via says, or it is refused now
+            native.check_started(native.describe_export(client, export_arn), where, table.name)
         description = native.wait_export(client, export_arn, on_wait)
         result = NativeExport(description)
         if download is not None:
@@ -130,12 +135,23 @@ def import_via(
         except native_import.NativeImportRefusedError as exc:
             raise DataError(str(exc), hint="import files without --via instead") from exc
         on_plan(
-            f"+ create table {table.name} by ImportTable from {where.url} ({len(keys)} "
+            f"+ create table {table.name} by ImportTable from {where.folder_url} ({len(keys)} "
             f"object(s), {input_format}, {compression}; {len(spec.gsis)} global index(es))"
         )
         started = native.start_import(connection.client, where, params, input_format, compression)
-        description = native.wait_import(connection.client, str(started["ImportArn"]), on_wait)
-        completed = description.get("ImportStatus") == "COMPLETED"
-        counted = count_items(table.wire(), table.name, 4) if completed else 0
-        native.check_import(description, counted, table.name)
+        arn = str(started["ImportArn"])
+        on_plan(f"import {arn} started")
+    try:
+        with translated(table.target):
+            description = native.wait_import(connection.client, arn, on_wait)
+            completed = description.get("ImportStatus") == "COMPLETED"
+            counted = count_items(table.wire(), table.name, 4) if completed else 0
+    except (ConnectionFailedError, CredentialsError) as exc:
+        exc.hint = (
+            f"{exc.hint}; the import goes on in DynamoDB: follow it with `aws dynamodb "
+            f"describe-import --import-arn {arn}`, then check it with `dynaform data count "
+            f"{table.name}`"
+        ).lstrip("; ")
+        raise
+    native.check_import(description, counted, table.name)
     return NativeImport(description, counted, native_import.left_for_apply(spec))

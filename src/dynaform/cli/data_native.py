@@ -14,7 +14,7 @@ import typer
 
 from dynaform.cli.context import AppState
 from dynaform.cli.output import err, human_bytes, out, print_json
-from dynaform.errors import UsageError
+from dynaform.errors import ConnectionFailedError, CredentialsError, UsageError
 
 if TYPE_CHECKING:
     from dynaform.api import DataTable
@@ -145,6 +145,12 @@ def export_via(
     from dynaform.cli.stdio import check_export_target
 
     span = _window(*window)
+    if span is not None and export_arn is not None:
+        raise UsageError(
+            "--since/--until choose a new export's window; --export-arn waits for one already "
+            "started, whatever window it has",
+            hint="drop --since/--until, or drop --export-arn to start a new export",
+        )
     if download is not None:  # a stopped download is run again: kept files are reused
         check_export_target(app_state, download, True, force)
     started: list[str] = []
@@ -167,16 +173,28 @@ def export_via(
     except KeyboardInterrupt:
         arn = export_arn or (started[0] if started else None)
         if arn:
-            again = ["data", "export", source.name, "--via", via, "--export-arn", arn]
-            again += ["--download", str(download)] if download else []
             err.print(
                 "interrupted: the export goes on in DynamoDB; wait for it (and download) with: "
-                f"dynaform {shlex.join(again)}",
+                f"{_wait_again(source, via, arn, download)}",
                 markup=False,
                 highlight=False,
             )
         raise typer.Exit(130) from None
+    except (ConnectionFailedError, CredentialsError) as exc:  # lost while waiting, say
+        arn = export_arn or (started[0] if started else None)
+        if arn:
+            exc.hint = (
+                f"{exc.hint}; the export goes on in DynamoDB: then wait for it (and download) "
+                f"with: {_wait_again(source, via, arn, download)}"
+            ).lstrip("; ")
+        raise
     _print_export(app_state, source, via, result)
+
+
+def _wait_again(source: DataTable, via: str, arn: str, download: Path | None) -> str:
+    again = ["data", "export", source.name, "--via", via, "--export-arn", arn]
+    again += ["--download", str(download)] if download else []
+    return f"dynaform {shlex.join(again)}"
 
 
 def _print_export(app_state: AppState, source: DataTable, via: str, result: Any) -> None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from dynaform.cli.context import AppState
+from dynaform.cli.data_common import resume_command
 from dynaform.cli.output import err, out, print_json
 from dynaform.errors import UsageError
 
@@ -68,10 +69,7 @@ def copy_share(worker: str | None, segments: int, rejects: Path) -> tuple[list[i
         return None, rejects
     who = api.data.parse_worker(worker, segments)
     _say(api.data.describe_share(who, segments))
-    name = rejects.name
-    stem, dot, suffix = name.partition(".")
-    own = rejects.with_name(f"{stem}.{who.label}{dot}{suffix}" if dot else f"{name}.{who.label}")
-    return who.segments(segments), own
+    return who.segments(segments), who.own(rejects)
 
 
 def merge(app_state: AppState, source: DataTable, out_path: Path, worker: str | None) -> None:
@@ -84,7 +82,15 @@ def merge(app_state: AppState, source: DataTable, out_path: Path, worker: str | 
             hint=f"run `dynaform data export {source.name} --out {out_path} --merge` once, "
             "after every worker finished",
         )
-    result = api.data.merge_exports(source, out_path)
+    try:
+        result = api.data.merge_exports(source, out_path)
+    except KeyboardInterrupt:
+        plan = out_path / ".merge.json"
+        where = f"is half-way (its plan is kept in {plan})" if plan.exists() else "moved nothing"
+        _say(
+            f"interrupted: the merge of {out_path} {where}; finish it with: {resume_command(None)}"
+        )
+        raise typer.Exit(130) from None
     if app_state.json:
         print_json(
             {

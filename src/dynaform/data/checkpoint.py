@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,31 @@ def save(path: Path, data: Any, *, durable: bool = False) -> None:
     tmp.replace(path)
     if durable:
         fsync_dir(path.parent)
+
+
+def create(path: Path, data: Any, what: str) -> None:
+    """Write a new run's first checkpoint, which must not exist: two runs started at once
+    into the same output (each found none a moment before) are told apart, one refused.
+    Written whole under a name of its own, then linked into place (atomic, exclusive)."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    with tmp.open("wb") as out:
+        out.write(orjson.dumps(data, option=orjson.OPT_INDENT_2))
+        out.flush()
+        os.fsync(out.fileno())
+    try:
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            raise DataError(
+                f"another {what} started writing here at the same moment ({path} appeared)",
+                hint="run one process per output (with --worker, each machine its own i/n)",
+            ) from None
+        except OSError:  # no hard links on this file system: the check, then the rename
+            refuse_unfinished(path, what)
+            tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    fsync_dir(path.parent)
 
 
 def load(path: Path, what: str) -> dict[str, Any]:

@@ -125,7 +125,7 @@ def _fresh(
         "parts": {str(s): {"key": None, "bytes": 0, "items": 0, "done": False} for s in lay.share},
     }
     # The checkpoint first: a kill before it leaves at most an empty folder.
-    checkpoint.save(lay.checkpoint, state, durable=True)
+    checkpoint.create(lay.checkpoint, state, "export")
     if lay.folder:
         (lay.out / "manifest.json").unlink(missing_ok=True)  # it describes an older export
     for path in lay.parts:

@@ -191,6 +191,7 @@ def s3_export_files(folder: Path) -> list[Path]:
     """The data files of an AWS S3 export folder, in the manifest's order."""
     manifest = folder / "manifest-files.json"
     if not manifest.is_file():
+        _refuse_unfinished_download(folder)
         return sorted((folder / "data").glob("*.json.gz"))
     files = []
     for index, line in enumerate(manifest.read_bytes().split(b"\n")):
@@ -202,6 +203,29 @@ def s3_export_files(folder: Path) -> list[Path]:
             raise FileFormatError(f"{manifest}:{index + 1}: no dataFileS3Key") from exc
         files.append(folder / "data" / Path(str(key)).name)
     return files
+
+
+def _refuse_unfinished_download(folder: Path) -> None:
+    """An export's summary without its file list: a download (or copy) stopped before its
+    end, whose data/ holds only some of the export's files."""
+    summary = folder / "manifest-summary.json"
+    if not summary.is_file():
+        return
+    try:
+        recorded = orjson.loads(summary.read_bytes())
+    except orjson.JSONDecodeError:
+        recorded = {}
+    arn = (
+        recorded.get("ExportArn") or recorded.get("exportArn")
+        if isinstance(recorded, dict)
+        else None
+    )
+    raise FileFormatError(
+        f"{folder} is an unfinished download{f' of the export {arn}' if arn else ''}: "
+        "manifest-files.json, written last, is missing, so data/ may hold only some files",
+        hint="finish it with `dynaform data export TABLE --via s3://BUCKET/PREFIX "
+        f"--export-arn {arn or 'ARN'} --download {folder}`, then import it",
+    )
 
 
 def workbench_items(path: Path, table: str | None = None) -> list[dict[str, Any]]:

@@ -86,18 +86,30 @@ def sources_for(paths: list[Path], fmt: str | None) -> list[Source]:
 
 
 def shard_sources(sources: list[Source], worker: Worker) -> tuple[list[Source], str]:
-    """A worker's share of the input, the same on every machine given the same inputs: whole
-    files (file k to worker k % n + 1) when there are at least as many files as workers,
-    otherwise every n-th item of each file. Also says which, in one line."""
+    """A worker's share of the input, the same on every machine given the same files in any
+    order and under any path: whole files (the k-th by content to worker k % n + 1) when
+    there are at least as many files as workers, otherwise every n-th item of each file. Also
+    says which, in one line, with a fingerprint of the inputs to compare across machines."""
+    order = {str(s.path): _content_order(s.path) for s in sources}
+    digest = hashlib.sha256(repr(sorted(order.values())).encode()).hexdigest()[:12]
+    inputs = f"; inputs {digest} (the same on every machine given the same files)"
     if len(sources) >= worker.count:
-        mine = [s for k, s in enumerate(sources) if worker.takes(k)]
-        return mine, f"worker {worker.typed} takes {len(mine)} of {len(sources)} file(s)"
+        ordered = sorted(sources, key=lambda s: order[str(s.path)])
+        mine = [s for k, s in enumerate(ordered) if worker.takes(k)]
+        return mine, f"worker {worker.typed} takes {len(mine)} of {len(sources)} file(s){inputs}"
     for source in sources:
         source.worker = worker
     return sources, (
         f"worker {worker.typed} takes one item in {worker.count} of each of {len(sources)} "
-        f"file(s) (fewer files than workers), from item {worker.index} on"
+        f"file(s) (fewer files than workers), from item {worker.index} on{inputs}"
     )
+
+
+def _content_order(path: Path) -> tuple[str, str, int]:
+    """Where a file goes in a sharded import's order: by digests of its first and last 64 KiB
+    (every worker reads every file's, so kept small), then its size."""
+    found = identity(path, 1 << 16)
+    return str(found["head"]), str(found["tail"]), int(found["size"])
 
 
 def _share(sources: list[Source], worker: Worker | None) -> tuple[list[Source], str]:
@@ -170,12 +182,13 @@ class _Checkpoint:
                 self._saved = time.monotonic()
 
 
-def identity(path: Path) -> dict[str, Any]:
-    """Enough of a file to notice it changed: its size and digests of its first and last MiB."""
+def identity(path: Path, window: int = 1 << 20) -> dict[str, Any]:
+    """Enough of a file to notice it changed: its size and digests of its first and last
+    ``window`` bytes (a MiB)."""
     size = path.stat().st_size
     with path.open("rb") as stream:
-        head = hashlib.sha256(stream.read(1 << 20)).hexdigest()
-        stream.seek(max(0, size - (1 << 20)))
+        head = hashlib.sha256(stream.read(window)).hexdigest()
+        stream.seek(max(0, size - window))
         tail = hashlib.sha256(stream.read()).hexdigest()
     return {"size": size, "head": head, "tail": tail}
 
@@ -238,6 +251,17 @@ def _import_source(
         writer.on_done = report
 
 
+def _own_files(first: Path, worker: Worker | None, rejects: Path | None) -> tuple[Path, Path]:
+    """The checkpoint and the reject file, next to the first input; a worker's are its own,
+    a given ``--rejects`` too (every worker may be given the same one)."""
+    if worker is not None and rejects is not None:
+        rejects = worker.own(rejects)
+    stem = first.name + (f".{worker.label}" if worker else "")
+    return first.with_name(stem + ".checkpoint.json"), rejects or first.with_name(
+        stem + ".rejects.jsonl"
+    )
+
+
 @bulk_collections()
 def import_files(
     wire: WireClient,
@@ -262,9 +286,7 @@ def import_files(
     report = progress or (lambda n: None)
     names, keys = key_schema(describe(wire, table))
     sources, share = _share(sources_for(paths, fmt), worker)
-    stem = paths[0].name + (f".{worker.label}" if worker else "")
-    checkpoint_path = paths[0].with_name(stem + ".checkpoint.json")
-    reject_path = rejects or paths[0].with_name(stem + ".rejects.jsonl")
+    checkpoint_path, reject_path = _own_files(paths[0], worker, rejects)
     identities = {str(source.path): identity(source.path) for source in sources}
     done = _start(table, checkpoint_path, reject_path, resume, identities)
     total = validate_sources(sources, keys, types, table, done)

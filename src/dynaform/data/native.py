@@ -40,6 +40,15 @@ class S3Location:
     def url(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}"
 
+    @property
+    def folder(self) -> str:
+        """The prefix as a folder: ``in/orders`` must not take ``in/orders-old/``'s objects."""
+        return self.prefix if not self.prefix or self.prefix.endswith("/") else self.prefix + "/"
+
+    @property
+    def folder_url(self) -> str:
+        return f"s3://{self.bucket}/{self.folder}"
+
 
 def parse_s3_url(text: str) -> S3Location:
     match = re.fullmatch(r"s3://([a-z0-9][a-z0-9.\-]{1,61}[a-z0-9])(?:/(.*))?", text.strip())
@@ -97,9 +106,13 @@ def _wait(
         time.sleep(min(15.0, 1.0 + elapsed / 10))
 
 
+def describe_export(client: Any, arn: str) -> dict[str, Any]:
+    return dict(client.describe_export(ExportArn=arn)["ExportDescription"])
+
+
 def wait_export(client: Any, arn: str, on_wait: Waiting) -> dict[str, Any]:
     description = _wait(
-        lambda: dict(client.describe_export(ExportArn=arn)["ExportDescription"]),
+        lambda: describe_export(client, arn),
         "ExportStatus",
         on_wait,
     )
@@ -110,6 +123,25 @@ def wait_export(client: Any, arn: str, on_wait: Waiting) -> dict[str, Any]:
             hint="check the bucket's name, region and policy (DynamoDB must be allowed to write)",
         )
     return description
+
+
+def check_started(description: dict[str, Any], where: S3Location, table: str) -> None:
+    """An export waited for by its ARN is one of ``table``, written where --via says: its
+    files are looked for there, and another export's files must never be taken for its own."""
+    exported = str(description.get("TableArn") or "").rsplit("/", 1)[-1]
+    if exported and exported != table:
+        raise DataError(
+            f"the export {description.get('ExportArn')} is an export of {exported}, not {table}",
+            hint=f"name the table it exported: `dynaform data export {exported} --via ...`",
+        )
+    bucket = str(description.get("S3Bucket") or where.bucket)
+    prefix = str(description.get("S3Prefix") or "").strip("/")
+    if (bucket, prefix) != (where.bucket, where.prefix.strip("/")):
+        written = S3Location(bucket, prefix).url
+        raise DataError(
+            f"the export {description.get('ExportArn')} was written to {written}, not {where.url}",
+            hint=f"give --via {written}",
+        )
 
 
 # --- finding and downloading an export's files ------------------------------------------
@@ -221,18 +253,32 @@ def download_export(
     return result
 
 
-def _claim(folder: Path, description: dict[str, Any]) -> None:
-    """``folder`` is new, empty, or holds this same export's download (run again to finish
-    it); another export's files are never mixed in."""
+def check_download(folder: Path, export_arn: str | None) -> None:
+    """``folder`` is new, empty, or holds the download of ``export_arn`` (run again to finish
+    it; a new export, None, has none yet); another export's files are never mixed in. Checked
+    before an export starts (it is billed, and may take hours) and again before downloading."""
+    if folder.exists() and not folder.is_dir():
+        raise DataError(f"--download {folder} is a file", hint="name a new folder")
+    if not folder.is_dir() or not any(folder.iterdir()):
+        return
     summary_path = folder / "manifest-summary.json"
-    if folder.is_dir() and any(folder.iterdir()):
+    try:
         recorded = orjson.loads(summary_path.read_bytes()) if summary_path.is_file() else {}
-        if recorded.get("ExportArn") != description["ExportArn"]:
-            raise DataError(
-                f"{folder} already holds other files"
-                + (f" (the export {recorded['ExportArn']})" if recorded.get("ExportArn") else ""),
-                hint="download into a new folder",
-            )
+    except orjson.JSONDecodeError:
+        recorded = {}
+    arn = recorded.get("ExportArn") if isinstance(recorded, dict) else None
+    if export_arn is None or arn != export_arn:
+        raise DataError(
+            f"{folder} already holds other files" + (f" (the export {arn})" if arn else ""),
+            hint="download into a new folder"
+            + (f", or finish that export's download with --export-arn {arn}" if arn else ""),
+        )
+
+
+def _claim(folder: Path, description: dict[str, Any]) -> None:
+    """``folder`` checked (``check_download``) and marked as this export's download."""
+    check_download(folder, str(description["ExportArn"]))
+    summary_path = folder / "manifest-summary.json"
     (folder / "data").mkdir(parents=True, exist_ok=True)
     summary = {k: description.get(k) for k in ("ExportArn", "ExportType", "ItemCount", "TableArn")}
     checkpoint.save(summary_path, summary, durable=True)
@@ -251,14 +297,14 @@ def table_exists(client: Any, table: str) -> bool:
 
 def import_keys(s3: Any, where: S3Location) -> list[str]:
     """The objects ImportTable would read under the prefix; manifests are refused."""
-    keys = [key for key, _ in s3io.list_keys(s3, where.bucket, where.prefix)]
+    keys = [key for key, _ in s3io.list_keys(s3, where.bucket, where.folder)]
     if not keys:
-        raise DataError(f"nothing to import: no object under {where.url}")
+        raise DataError(f"nothing to import: no object under {where.folder_url}")
     manifests = [k for k in keys if Path(k).name.startswith("manifest-")]
     if manifests:
         raise DataError(
-            f"{where.url} holds an export's manifests ({manifests[0]}), which ImportTable would "
-            "read as data",
+            f"{where.folder_url} holds an export's manifests ({manifests[0]}), which "
+            "ImportTable would read as data",
             hint="point --via at the export's data folder: .../AWSDynamoDB/<ExportId>/data/",
         )
     return keys
@@ -268,8 +314,8 @@ def start_import(
     client: Any, where: S3Location, params: dict[str, Any], fmt: str, compression: str
 ) -> dict[str, Any]:
     source = {"S3Bucket": where.bucket}
-    if where.prefix:
-        source["S3KeyPrefix"] = where.prefix
+    if where.folder:
+        source["S3KeyPrefix"] = where.folder
     answer = client.import_table(
         S3BucketSource=source,
         InputFormat=fmt,

@@ -24,6 +24,7 @@ from dynaform.data.errors import DataError
 
 _FOLDER = re.compile(r"worker-(\d+)-of-(\d+)")
 MERGE_RECORD = ".merge.json"
+CHECKPOINT = ".checkpoint.json"  # a folder export's, while unfinished
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,13 @@ class Worker:
 
     def takes(self, position: int) -> bool:
         return position % self.count == self.index - 1
+
+    def own(self, path: Path) -> Path:
+        """This worker's file of a name every worker was given: ``r.jsonl`` ->
+        ``r.worker-i-of-n.jsonl`` (on a shared folder, each keeps its own)."""
+        stem, dot, suffix = path.name.partition(".")
+        name = f"{stem}.{self.label}{dot}{suffix}" if dot else f"{path.name}.{self.label}"
+        return path.with_name(name)
 
 
 def parse_worker(text: str, segments: int | None = None) -> Worker:
@@ -98,9 +106,20 @@ def _manifest(folder: Path) -> dict[str, Any]:
                 hint="let that worker finish, or run its command again with --resume; then merge",
             )
         raise DataError(f"{folder.name} has no manifest.json: it is not a finished worker export")
-    data = orjson.loads((folder / "manifest.json").read_bytes())
-    if not isinstance(data, dict) or "share" not in data:
-        raise DataError(f"{folder / 'manifest.json'} is not a worker's manifest")
+    return read_manifest(folder / "manifest.json")
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """A worker's manifest.json, or an error naming it (overwritten by something else)."""
+    try:
+        data = orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError:
+        data = None
+    if not isinstance(data, dict) or not {"share", "files", "table"} <= set(data):
+        raise DataError(
+            f"{path} is not a worker's manifest",
+            hint="run that worker's export again (without --resume), then merge",
+        )
     return data
 
 
@@ -125,24 +144,29 @@ def _workers(out: Path) -> list[tuple[Path, dict[str, Any]]]:
     return [(found[i][0], _manifest(found[i][0])) for i in range(1, count + 1)]
 
 
+def _said(manifest: dict[str, Any]) -> str:
+    gz = ", gzip" if manifest.get("gzip") else ""
+    what = f"{manifest.get('table')}, {manifest.get('format')}{gz}"
+    return f"{what}, {manifest.get('segments')} segments"
+
+
 def _plan(out: Path, workers: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
     first = workers[0][1]
     same = ("table", "format", "segments", "gzip")
     owner: dict[int, str] = {}
-    moves: dict[int, tuple[str, str]] = {}
+    moves: dict[int, tuple[str, str, int]] = {}
     for folder, manifest in workers:
         if any(manifest.get(k) != first.get(k) for k in same):
             raise DataError(
-                f"{folder.name} is another export ({manifest.get('table')}, "
-                f"{manifest.get('format')}, {manifest.get('segments')} segments) than "
-                f"{workers[0][0].name}",
+                f"{folder.name} is another export ({_said(manifest)}) than "
+                f"{workers[0][0].name} ({_said(first)})",
                 hint="every worker runs the same command apart from --worker",
             )
         for segment, name in zip(manifest["share"], manifest["files"], strict=True):
             if segment in owner:
                 raise DataError(f"segment {segment} is in both {owner[segment]} and {folder.name}")
             owner[segment] = folder.name
-            moves[segment] = (f"{folder.name}/{name}", name)
+            moves[segment] = (f"{folder.name}/{name}", name, _size(folder / name))
     missing = sorted(set(range(int(first["segments"]))) - set(owner))
     if missing:
         raise DataError(f"no worker holds segment(s) {missing[:8]} of {first['segments']}")
@@ -151,7 +175,7 @@ def _plan(out: Path, workers: list[tuple[Path, dict[str, Any]]]) -> dict[str, An
         "table": first["table"],
         "format": first["format"],
         "items": sum(int(m["items"]) for _, m in workers),
-        "files": [name for _, name in ordered],
+        "files": [name for _, name, _ in ordered],
         "moves": ordered,
         "workers": [folder.name for folder, _ in workers],
     }
@@ -167,10 +191,16 @@ def merge_exports(out: Path) -> MergeResult:
     elif not out.is_dir():
         raise DataError(f"{out} is not a folder", hint="give the --out of the workers' exports")
     else:
+        _refuse_single_export(out)
         plan = _plan(out, _workers(out))
         checkpoint.save(record, plan, durable=True)
-    for source, target in plan["moves"]:
+    for source, target, *size in plan["moves"]:  # no size: a plan of an older dynaform
         if (out / source).exists():
+            if size and (out / source).stat().st_size != size[0]:
+                raise DataError(
+                    f"{out / source} changed since the merge began ({size[0]:,} bytes then)",
+                    hint=f"run that worker again in full, delete {record}, then merge",
+                )
             (out / source).replace(out / target)
         elif not (out / target).exists():
             raise DataError(f"{out / source} vanished during the merge", hint=f"see {record}")
@@ -185,10 +215,42 @@ def merge_exports(out: Path) -> MergeResult:
     return MergeResult(int(plan["items"]), len(plan["workers"]), [out / f for f in plan["files"]])
 
 
+def _size(path: Path) -> int:
+    if not path.is_file():
+        raise DataError(f"{path} is missing: its worker's manifest lists it")
+    return path.stat().st_size
+
+
+def _refuse_single_export(out: Path) -> None:
+    """OUT itself holds a stopped single-process export: the merge would move the workers'
+    parts over its parts, and its resume command would later cut them back, mid-line."""
+    if (out / CHECKPOINT).exists():
+        raise DataError(
+            f"{out} holds an unfinished export ({out / CHECKPOINT}) whose parts a merge "
+            "would replace",
+            hint=f"finish it with --resume, or delete {out / CHECKPOINT} and its "
+            "part-* files, or give the workers another --out",
+        )
+
+
 def worker_folder(out: Path, worker: Worker) -> Path:
+    """``OUT/worker-i-of-n``; never while a merge of OUT is half-way (the run would rewrite
+    parts the merge has yet to move) or once OUT is merged."""
     if str(out) == "-" or out.suffix or (out.exists() and not out.is_dir()):
         raise DataError(
             f"with --worker, --out is a folder ({out} looks like a file)",
             hint="e.g. --out backup/orders: each worker writes backup/orders/worker-i-of-n/",
+        )
+    _refuse_single_export(out)
+    if (out / MERGE_RECORD).exists():
+        raise DataError(
+            f"a merge of {out} is half-way ({out / MERGE_RECORD}); a worker run now would "
+            "rewrite the parts it has yet to move",
+            hint=f"finish it first with `dynaform data export TABLE --out {out} --merge`",
+        )
+    if (out / "manifest.json").is_file():
+        raise DataError(
+            f"{out} is already a merged export (manifest.json)",
+            hint="export into a new folder",
         )
     return out / worker.label
