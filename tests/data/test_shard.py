@@ -100,17 +100,24 @@ def test_worker_exports_merge_into_what_one_process_exports(
     )
     assert sum(r["items"] for r in results) == ITEMS  # each item read by exactly one worker
     assert "worker 2/3 takes 2 of 6 segments: 1, 4" in results[1]["stderr"]
+    old = shared / "worker-3-of-3" / "manifest.json"  # as if its folder were a day older
+    record = json.loads(old.read_text())
+    record["scanned"][0] = "2020-01-01T00:00:00+00:00"
+    old.write_text(json.dumps(record))
     merged = _one([*base, "--merge"], tmp_path, ddb_endpoint)
     assert merged.returncode == 0, merged.stderr
     assert f"merged 3 worker export(s) of {table}" in merged.stdout
+    assert "the workers' scans ran from 2020-01-01T00:00:00+00:00 to " in merged.stdout
+    scanned = json.loads((shared / "manifest.json").read_text()).pop("scanned")
+    assert scanned[0] == "2020-01-01T00:00:00+00:00" and scanned[1] > scanned[0]
     single = tmp_path / "single"
     alone = _one(
         ["data", "export", table, "--out", str(single), "--segments", "6"], tmp_path, ddb_endpoint
     )
     assert alone.returncode == 0, alone.stderr
-    assert json.loads((shared / "manifest.json").read_text()) == json.loads(
-        (single / "manifest.json").read_text()
-    )
+    merged_manifest = json.loads((shared / "manifest.json").read_text())
+    assert merged_manifest.pop("scanned") == scanned  # the rest is what one process writes
+    assert merged_manifest == json.loads((single / "manifest.json").read_text())
     for part in sorted(single.glob("part-*")):
         assert (shared / part.name).read_bytes() == part.read_bytes()
     keys = _keys(shared)

@@ -98,6 +98,7 @@ def merge(app_state: AppState, source: DataTable, out_path: Path, worker: str | 
                 "items": result.items,
                 "workers": result.workers,
                 "files": [str(p) for p in result.files],
+                "scanned": list(result.scanned) if result.scanned else None,
             }
         )
         return
@@ -105,3 +106,5 @@ def merge(app_state: AppState, source: DataTable, out_path: Path, worker: str | 
         f"merged {result.workers} worker export(s) of {source.name} into {out_path}: "
         f"{result.items:,} item(s) in {len(result.files)} part(s)"
     )
+    if result.scanned:  # a folder left from an older run shows here as a long span
+        out.print(f"the workers' scans ran from {result.scanned[0]} to {result.scanned[1]} (UTC)")

@@ -25,6 +25,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -119,6 +120,7 @@ def _fresh(
         "share": list(lay.share),
         "gzip": lay.gz,
         "phase": "scan",
+        "started": _utc_now(),  # a worker's manifest shows when its scan ran
         "keys": list(keys),
         "columns": columns,  # given with --columns: exactly these
         "names": [],  # otherwise: every attribute name seen (CSV)
@@ -341,7 +343,12 @@ def _share_record(lay: Layout, state: dict[str, Any]) -> dict[str, Any]:
         "share": list(lay.share),
         "gzip": lay.gz,
         "counts": {s: int(p["items"]) for s, p in state["parts"].items()},
+        "scanned": [state.get("started"), _utc_now()],
     }
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 @bulk_collections()

@@ -96,6 +96,7 @@ class MergeResult:
     items: int
     workers: int
     files: list[Path]
+    scanned: tuple[str, str] | None = None  # earliest start and latest end of the workers
 
 
 def _manifest(folder: Path) -> dict[str, Any]:
@@ -178,7 +179,17 @@ def _plan(out: Path, workers: list[tuple[Path, dict[str, Any]]]) -> dict[str, An
         "files": [name for _, name, _ in ordered],
         "moves": ordered,
         "workers": [folder.name for folder, _ in workers],
+        "scanned": _span([m.get("scanned") for _, m in workers]),
     }
+
+
+def _span(spans: list[Any]) -> list[str] | None:
+    """When the workers' scans ran, earliest start to latest end (None: a worker of an older
+    dynaform recorded none). A folder left from an older run shows as a long span."""
+    known = [s for s in spans if isinstance(s, list) and len(s) == 2 and all(s)]
+    if len(known) != len(spans) or not known:
+        return None
+    return [min(s[0] for s in known), max(s[1] for s in known)]
 
 
 def merge_exports(out: Path) -> MergeResult:
@@ -206,13 +217,18 @@ def merge_exports(out: Path) -> MergeResult:
             raise DataError(f"{out / source} vanished during the merge", hint=f"see {record}")
     checkpoint.fsync_dir(out)
     manifest = {k: plan[k] for k in ("table", "format", "items", "files")}
+    if plan.get("scanned"):
+        manifest["scanned"] = plan["scanned"]
     checkpoint.save(out / "manifest.json", manifest, durable=True)
     for name in plan["workers"]:
         (out / name / "manifest.json").unlink(missing_ok=True)
         with contextlib.suppress(OSError):  # something else in it: left alone
             (out / name).rmdir()
     record.unlink()
-    return MergeResult(int(plan["items"]), len(plan["workers"]), [out / f for f in plan["files"]])
+    files = [out / f for f in plan["files"]]
+    span = plan.get("scanned")
+    scanned = (str(span[0]), str(span[1])) if span else None
+    return MergeResult(int(plan["items"]), len(plan["workers"]), files, scanned)
 
 
 def _size(path: Path) -> int:
