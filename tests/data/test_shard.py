@@ -86,6 +86,36 @@ def _keys(folder: Path) -> list[str]:
     return keys
 
 
+def _two_worker_exports(ddb: Any, endpoint: str, folder: Path, table: str) -> None:
+    """``table`` filled, and exported by workers 1/2 and 2/2 of 4 segments into ``folder``."""
+    _filled(ddb, table)
+    wire = WireClient(local_settings(endpoint), endpoint)
+    for text in ("1/2", "2/2"):
+        who = parse_worker(text, 4)
+        export_table(wire, table, folder / who.label, segments=4, share=who.segments(4))
+
+
+def _stop_merge_at_second_part(
+    shared: Path, monkeypatch: pytest.MonkeyPatch, stop: BaseException
+) -> None:
+    """Run the merge of ``shared`` and raise ``stop`` as it moves its second part."""
+    real_replace = Path.replace
+    moved: list[Path] = []
+
+    def stop_on_the_second_part(self: Path, target: Any) -> Any:
+        if self.name.startswith("part-"):
+            if moved:
+                raise stop  # the machine stops in the middle of the merge
+            moved.append(self)
+        return real_replace(self, target)
+
+    monkeypatch.setattr(Path, "replace", stop_on_the_second_part)
+    try:
+        merge_exports(shared)
+    finally:
+        monkeypatch.setattr(Path, "replace", real_replace)
+
+
 def test_worker_exports_merge_into_what_one_process_exports(
     ddb: Any, ddb_endpoint: str, tmp_path: Path, table_name: Any
 ) -> None:
@@ -295,26 +325,10 @@ def test_a_merge_stopped_half_way_finishes_when_run_again(
     ddb: Any, ddb_endpoint: str, tmp_path: Path, table_name: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     table = table_name("shard-remerge")
-    _filled(ddb, table)
-    wire = WireClient(local_settings(ddb_endpoint), ddb_endpoint)
     shared = tmp_path / "shared"
-    for text in ("1/2", "2/2"):
-        worker = parse_worker(text, 4)
-        export_table(wire, table, shared / worker.label, segments=4, share=worker.segments(4))
-    real_replace = Path.replace
-    moved: list[Path] = []
-
-    def fail_on_the_second_part(self: Path, target: Any) -> Any:
-        if self.name.startswith("part-"):
-            if moved:
-                raise OSError("disk gone")  # the machine stops in the middle of the merge
-            moved.append(self)
-        return real_replace(self, target)
-
-    monkeypatch.setattr(Path, "replace", fail_on_the_second_part)
+    _two_worker_exports(ddb, ddb_endpoint, shared, table)
     with pytest.raises(OSError, match="disk gone"):
-        merge_exports(shared)
-    monkeypatch.setattr(Path, "replace", real_replace)
+        _stop_merge_at_second_part(shared, monkeypatch, OSError("disk gone"))
     assert (shared / ".merge.json").exists() and (shared / "part-00000.jsonl").exists()
     merged = merge_exports(shared)
     assert merged.items == ITEMS and not (shared / ".merge.json").exists()
@@ -357,26 +371,10 @@ def test_a_worker_run_again_during_a_stopped_merge_is_refused(
     looked half-empty). That run emptied the parts the merge had yet to move, and the merge,
     run again, moved the empty parts in under a manifest counting every item."""
     table = table_name("shard-rerun")
-    _filled(ddb, table)
-    wire = WireClient(local_settings(ddb_endpoint), ddb_endpoint)
     shared = tmp_path / "shared"
-    for text in ("1/2", "2/2"):
-        worker = parse_worker(text, 4)
-        export_table(wire, table, shared / worker.label, segments=4, share=worker.segments(4))
-    real_replace = Path.replace
-    moved: list[Path] = []
-
-    def fail_on_the_second_part(self: Path, target: Any) -> Any:
-        if self.name.startswith("part-"):
-            if moved:
-                raise OSError("disk gone")
-            moved.append(self)
-        return real_replace(self, target)
-
-    monkeypatch.setattr(Path, "replace", fail_on_the_second_part)
+    _two_worker_exports(ddb, ddb_endpoint, shared, table)
     with pytest.raises(OSError, match="disk gone"):
-        merge_exports(shared)
-    monkeypatch.setattr(Path, "replace", real_replace)
+        _stop_merge_at_second_part(shared, monkeypatch, OSError("disk gone"))
     base = ["data", "export", table, "--out", str(shared), "--segments", "4"]
     again = _one([*base, "--worker", "2/2", "--force"], tmp_path, ddb_endpoint)
     assert again.returncode != 0
@@ -432,12 +430,8 @@ def test_ctrl_c_during_a_merge_says_how_to_finish_it(
     """Ctrl-C after the merge moved one part said "aborted; nothing more was done": half the
     parts had moved out of the worker folders, and nothing said how to finish."""
     table = table_name("shard-sigint")
-    _filled(ddb, table)
-    wire = WireClient(local_settings(ddb_endpoint), ddb_endpoint)
     shared = tmp_path / "shared"
-    for text in ("1/2", "2/2"):
-        worker = parse_worker(text, 4)
-        export_table(wire, table, shared / worker.label, segments=4, share=worker.segments(4))
+    _two_worker_exports(ddb, ddb_endpoint, shared, table)
     real_replace = Path.replace
     moved: list[Path] = []
 
@@ -499,12 +493,8 @@ def test_a_worker_manifest_that_is_not_one_is_named(
     """A worker's manifest.json overwritten (a sync tool's conflict copy, an editor) made the
     merge say "unexpected error talking to OUT", as if a service had failed."""
     table = table_name("shard-badman")
-    _filled(ddb, table)
-    wire = WireClient(local_settings(ddb_endpoint), ddb_endpoint)
     shared = tmp_path / "shared"
-    for text in ("1/2", "2/2"):
-        who = parse_worker(text, 4)
-        export_table(wire, table, shared / who.label, segments=4, share=who.segments(4))
+    _two_worker_exports(ddb, ddb_endpoint, shared, table)
     manifest = shared / "worker-2-of-2" / "manifest.json"
     for text in ("[]", "garbage"):
         manifest.write_text(text)
@@ -589,12 +579,8 @@ def test_a_merge_stopped_by_an_older_dynaform_finishes_too(
     from dynaform.data.shard import _plan, _workers
 
     table = table_name("shard-oldplan")
-    _filled(ddb, table)
-    wire = WireClient(local_settings(ddb_endpoint), ddb_endpoint)
     shared = tmp_path / "shared"
-    for text in ("1/2", "2/2"):
-        who = parse_worker(text, 4)
-        export_table(wire, table, shared / who.label, segments=4, share=who.segments(4))
+    _two_worker_exports(ddb, ddb_endpoint, shared, table)
     plan = _plan(shared, _workers(shared))
     plan["moves"] = [[source, target] for source, target, _ in plan["moves"]]
     checkpoint.save(shared / ".merge.json", plan)
