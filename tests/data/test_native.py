@@ -156,36 +156,13 @@ def test_waiting_for_a_started_export_by_its_arn(
     arn = json.loads(first.stdout)["export_arn"]
     assert f"export {arn} started into {via}" in first.stderr
     folder = moto["dir"] / "later"
-    later = _df(
-        capsys,
-        moto,
-        "data",
-        "export",
-        "orders",
-        "--via",
-        via,
-        "--export-arn",
-        arn,
-        "--download",
-        str(folder),
-    )
+    wait_again = ["data", "export", "orders", "--via", via, "--export-arn", arn]
+    later = _df(capsys, moto, *wait_again, "--download", str(folder))
     assert later.code == 0, later.stderr
     assert "started" not in later.stderr  # no second export
     assert _keys(folder) == [f"k{i:03d}" for i in range(ITEMS)]
     (folder / "manifest-files.json").unlink()  # as if stopped before the end of the download
-    again = _df(
-        capsys,
-        moto,
-        "data",
-        "export",
-        "orders",
-        "--via",
-        via,
-        "--export-arn",
-        arn,
-        "--download",
-        str(folder),
-    )
+    again = _df(capsys, moto, *wait_again, "--download", str(folder))
     assert again.code == 0, again.stderr  # the same export's folder: finished, not refused
     assert _keys(folder) == [f"k{i:03d}" for i in range(ITEMS)]
 
