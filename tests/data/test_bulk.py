@@ -627,3 +627,30 @@ def test_a_missing_table_is_one_sentence_not_a_traceback(
     assert result.code == 1
     assert "table no-such-table does not exist" in result.stderr
     assert "dynaform apply" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_requests_the_client_retried_count_in_the_summary(
+    ddb: Any, ddb_endpoint: str, tmp_path: Path, table_name: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A connection dropped once (an engine restarting) is retried by the client; the import's
+    summary said "0 retries" because only the rounds for unprocessed items were counted."""
+    from dynaform.data import http
+    from dynaform.data.importer import import_files
+
+    table = table_name("retried")
+    make_table(ddb, table)
+    source = tmp_path / "source.jsonl"
+    write_source(source, 60)
+    real_post = http.Connections.post
+    dropped: list[bool] = []
+
+    def drop_the_first_write(self: Any, path: str, headers: Any, body: bytes) -> Any:
+        if b'"RequestItems"' in body and not dropped:
+            dropped.append(True)
+            raise http.DroppedError("the engine went away")
+        return real_post(self, path, headers, body)
+
+    monkeypatch.setattr(http.Connections, "post", drop_the_first_write)
+    result = import_files(wire_for(ddb_endpoint), table, [source], concurrency=1)
+    assert dropped and result.stats.items == 60
+    assert result.stats.retries == 1

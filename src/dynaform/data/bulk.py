@@ -378,7 +378,10 @@ class BulkWriter:
 
     def run(self, records: Iterable[Record]) -> WriteStats:
         """Write every record. If the run cannot finish, raises ``RunStoppedError`` (or the records'
-        own error, or ``KeyboardInterrupt``) once the batches in flight have ended."""
+        own error, or ``KeyboardInterrupt``) once the batches in flight have ended. ``retries``
+        counts the client's retried requests (a dropped connection, an engine restarting) as
+        well as the rounds for unprocessed items."""
+        retried = self.wire.retries
         try:
             with ThreadPoolExecutor(self.concurrency, thread_name_prefix="dynaform-write") as pool:
                 lanes = _Lanes(pool, self.concurrency, self._job)
@@ -393,6 +396,7 @@ class BulkWriter:
                 lanes.drain()
         except KeyboardInterrupt as exc:  # a second Ctrl-C while they end
             self._abort(exc)
+        self._count(retries=self.wire.retries - retried)
         if self._failure is not None:
             raise self._failure
         return self.stats
