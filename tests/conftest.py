@@ -31,6 +31,18 @@ def ddb_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         engine.stop(state_dir)
 
 
+@pytest.fixture(scope="module")
+def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """moto's server, one per test module, for what DynamoDB Local lacks (tags, PITR, S3,
+    exports/imports, CloudWatch): each module using it says what it needs moto for."""
+    state_dir = tmp_path_factory.mktemp("moto") / "state"
+    started = engine.start(state_dir, port=engine.free_port(), engine="moto")
+    try:
+        yield started.record.endpoint_url
+    finally:
+        engine.stop(state_dir)
+
+
 def local_settings(endpoint_url: str) -> Settings:
     return Settings(
         endpoint_url=endpoint_url, region="us-east-1", profile=None, use_local_engine=False

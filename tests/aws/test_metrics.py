@@ -5,7 +5,6 @@ project's rules allow moto for APIs DynamoDB Local lacks); on DynamoDB Local a s
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,19 +12,8 @@ import pytest
 
 from dynaform.aws.client import dynamodb_client
 from dynaform.aws.metrics import cloudwatch_client
-from dynaform.local import engine
 from tests.conftest import create_simple_table, local_settings
 from tests.helpers import run_cli
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    state_dir = tmp_path_factory.mktemp("moto-metrics") / "state"
-    started = engine.start(state_dir, port=engine.free_port(), engine="moto")
-    try:
-        yield started.record.endpoint_url
-    finally:
-        engine.stop(state_dir)
 
 
 def make_table(endpoint: str, name: str) -> None:

@@ -8,27 +8,14 @@ DynamoDB Local lacks.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from dynaform.aws.client import dynamodb_client
-from dynaform.local import engine
 from tests.conftest import local_settings
 from tests.helpers import run_cli
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    state_dir = tmp_path_factory.mktemp("moto") / "state"
-    started = engine.start(state_dir, port=engine.free_port(), engine="moto")
-    try:
-        yield started.record.endpoint_url
-    finally:
-        engine.stop(state_dir)
-
 
 PROJECT = """\
 project: conv

@@ -58,16 +58,6 @@ tables:
 ITEMS = 40
 
 
-@pytest.fixture(scope="module")
-def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    state_dir = tmp_path_factory.mktemp("moto") / "state"
-    started = engine.start(state_dir, port=engine.free_port(), engine="moto")
-    try:
-        yield started.record.endpoint_url
-    finally:
-        engine.stop(state_dir)
-
-
 @pytest.fixture
 def moto(clean_env: pytest.MonkeyPatch, moto_endpoint: str, tmp_path: Path) -> dict[str, Any]:
     """A project on moto, ``orders`` (PITR on, ITEMS items) and ``nopitr`` created, and a
