@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from botocore.exceptions import ClientError
 
 from dynaform.data.wire import WireClient
 from tests.conftest import create_simple_table, local_settings
@@ -37,7 +38,9 @@ class Forwarder(http.server.BaseHTTPRequestHandler):
         content = answer.read()
         self.send_response(answer.status)
         for name, value in answer.getheaders():
-            if name.lower() not in ("content-length", "transfer-encoding", "connection"):
+            if name.lower() == "x-amz-crc32" and self.server.corrupt:  # type: ignore[attr-defined]
+                self.send_header("X-Amz-Crc32", "12345")  # another case, and a wrong checksum
+            elif name.lower() not in ("content-length", "transfer-encoding", "connection"):
                 self.send_header(name, value)
         self.send_header("Content-Length", str(len(content)))
         self.end_headers()
@@ -46,12 +49,13 @@ class Forwarder(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def proxy() -> Iterator[tuple[str, list[str]]]:
+def proxy() -> Iterator[http.server.ThreadingHTTPServer]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Forwarder)
     server.seen = []  # type: ignore[attr-defined]
+    server.corrupt = False  # type: ignore[attr-defined]
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", server.seen  # type: ignore[attr-defined]
+        yield server
     finally:
         server.shutdown()
         server.server_close()
@@ -71,21 +75,28 @@ def test_requests_go_through_a_configured_proxy(
     ddb: Any,
     ddb_endpoint: str,
     table_name: Callable[[str], str],
-    proxy: tuple[str, list[str]],
+    proxy: http.server.ThreadingHTTPServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     table = table_name("proxied")
     create_simple_table(ddb, table)
-    url, seen = proxy
+    url, seen = f"http://127.0.0.1:{proxy.server_address[1]}", proxy.seen  # type: ignore[attr-defined]
     for name in ("NO_PROXY", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HTTP_PROXY", url)
     assert _put_and_count(ddb_endpoint, table) == 5
     assert len(seen) == 2 and all(path.startswith(ddb_endpoint) for path in seen), seen
 
+    proxy.corrupt = True  # type: ignore[attr-defined]  # the answers' checksums are still checked
+    wire = WireClient(local_settings(ddb_endpoint), ddb_endpoint, max_attempts=1)
+    with pytest.raises(ClientError, match="CRC32CheckFailed"):
+        wire.call("DescribeTable", {"TableName": table})
+    proxy.corrupt = False  # type: ignore[attr-defined]
+    del seen[:]
+
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")  # excluded: straight to the engine
     assert _put_and_count(ddb_endpoint, table) == 5
-    assert len(seen) == 2, seen
+    assert seen == [], seen
 
 
 def test_without_a_proxy_the_lean_pool_is_used(

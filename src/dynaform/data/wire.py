@@ -128,7 +128,8 @@ class WireClient:
         self.requests += 1
         if self._session is not None:  # a proxy or no certificate checks: botocore's own HTTP
             sent = self._session.send(AWSRequest("POST", self._url, headers, body).prepare())
-            return _HttpResponse(sent.status_code, dict(sent.headers.items()), sent.content)
+            answer = {name.lower(): value for name, value in sent.headers.items()}  # as the pool's
+            return _HttpResponse(sent.status_code, answer, sent.content)
         try:
             status, answer, content = self._pool.post(self._path, headers, body)
         except http.ConnectFailedError as exc:
