@@ -141,13 +141,20 @@ def make_table(ddb: Any, name: str) -> None:
     )
 
 
-def test_every_type_imports_exactly(
-    pg: str, ddb: Any, ddb_endpoint: str, table_name: Any, tmp_path: Path,
-    capsys: pytest.CaptureFixture[str], clean_env: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+@pytest.fixture
+def target(ddb: Any, table_name: Any, tmp_path: Path, clean_env: pytest.MonkeyPatch) -> str:
+    """An empty table to import into, with the test's folder as the working folder (where
+    the checkpoint and the reject file go)."""
     table = table_name("pg")
     make_table(ddb, table)
     clean_env.chdir(tmp_path)
+    return table
+
+
+def test_every_type_imports_exactly(
+    pg: str, ddb_endpoint: str, target: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    table = target
     result = run_cli(
         capsys, "--endpoint-url", ddb_endpoint, "data", "import", table, pg,
         "--query", QUERY, "--types", COLUMNS,
@@ -214,12 +221,9 @@ def test_sigkill_midway_then_resume_ends_exact(
 
 
 def test_a_row_without_its_key_goes_to_the_reject_file_with_its_row_number(
-    pg: str, ddb: Any, ddb_endpoint: str, table_name: Any, tmp_path: Path,
-    capsys: pytest.CaptureFixture[str], clean_env: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
-    table = table_name("pgnull")
-    make_table(ddb, table)
-    clean_env.chdir(tmp_path)
+    pg: str, ddb_endpoint: str, target: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    table = target
     result = run_cli(
         capsys, "--endpoint-url", ddb_endpoint, "data", "import", table, pg,
         "--query", 'SELECT pk AS "PK", n FROM keyless ORDER BY n',
@@ -244,12 +248,9 @@ def row(item):
 
 
 def test_transform_epoch_ms_and_an_unstorable_value(
-    pg: str, ddb: Any, ddb_endpoint: str, table_name: Any, tmp_path: Path,
-    capsys: pytest.CaptureFixture[str], clean_env: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
-    table = table_name("pgtransform")
-    make_table(ddb, table)
-    clean_env.chdir(tmp_path)
+    pg: str, ddb_endpoint: str, target: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    table = target
     (tmp_path / "shape.py").write_text(TRANSFORM)
     query = (
         "SELECT pk AS \"PK\", timestamptz '2024-01-01 00:00:00.25+00' AS at,"
@@ -281,12 +282,9 @@ def test_order_by_is_found_outside_literals_and_comments() -> None:
 
 
 def test_a_query_without_order_by_is_warned_about(
-    pg: str, ddb: Any, ddb_endpoint: str, table_name: Any, tmp_path: Path,
-    capsys: pytest.CaptureFixture[str], clean_env: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
-    table = table_name("pgnoorder")
-    make_table(ddb, table)
-    clean_env.chdir(tmp_path)
+    pg: str, ddb_endpoint: str, target: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    table = target
     cli = ("--endpoint-url", ddb_endpoint, "data", "import", table, pg, "--query")
     unordered = run_cli(capsys, *cli, 'SELECT pk AS "PK", n FROM keyless WHERE pk IS NOT NULL')
     assert unordered.code == 0, unordered.stderr
@@ -297,12 +295,9 @@ def test_a_query_without_order_by_is_warned_about(
 
 
 def test_an_unreachable_server_and_a_bad_query_are_one_sentence_each(
-    pg: str, ddb: Any, ddb_endpoint: str, table_name: Any, tmp_path: Path,
-    capsys: pytest.CaptureFixture[str], clean_env: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
-    table = table_name("pgbad")
-    make_table(ddb, table)
-    clean_env.chdir(tmp_path)
+    pg: str, ddb_endpoint: str, target: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    table = target
     cli = ("--endpoint-url", ddb_endpoint, "data", "import", table)
     closed = pg.rsplit(":", 1)[0] + ":1/postgres"
     refused = run_cli(capsys, *cli, closed, "--query", 'SELECT 1 AS "PK"')
