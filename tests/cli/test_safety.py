@@ -15,15 +15,22 @@ from dynaform.settings import Flags
 from tests.cli.test_tables import count, project_file
 
 
-def two_environments(tmp_path: Path, name: str) -> Path:
-    """dev and a protected prod, both on the session engine; items-{env} naming."""
+def two_environments(tmp_path: Path, name: str, *more: str) -> Path:
+    """dev and a protected prod, both on the session engine; items-{env} naming; ``more``
+    tables declared beside ``items`` (same key)."""
     path = tmp_path / "dynaform.yaml"
+    tables = "".join(f"  {table}: {{partition_key: id}}\n" for table in ("items", *more))
     path.write_text(
         f"project: {name}\nnaming: '{{table}}-{name}-{{env}}'\ndefault_env: dev\n"
         "environments:\n  dev: {target: local}\n  prod: {target: local, protected: true}\n"
-        "tables:\n  items: {partition_key: id}\n"
+        f"tables:\n{tables}"
     )
     return path
+
+
+def undeclare(path: Path, table: str) -> None:
+    """Take ``table`` (declared by ``two_environments``) out of the project file."""
+    path.write_text(path.read_text().replace(f"  {table}: {{partition_key: id}}\n", ""))
 
 
 def test_apply_of_a_saved_plan_runs_exactly_the_saved_operations(
@@ -124,15 +131,9 @@ def test_prune_in_a_protected_environment_needs_the_name_typed_back(
     df: Any, ddb: Any, tmp_path: Path, table_name: Any
 ) -> None:
     name = table_name("pruneprod")
-    path = two_environments(tmp_path, name)
-    path.write_text(
-        path.read_text().replace(
-            "  items: {partition_key: id}\n",
-            "  items: {partition_key: id}\n  old: {partition_key: id}\n",
-        )
-    )
+    path = two_environments(tmp_path, name, "old")
     assert df(path, "-e", "prod", "apply", "--yes").code == 0
-    path.write_text(path.read_text().replace("  old: {partition_key: id}\n", ""))
+    undeclare(path, "old")
     refused = df(path, "-e", "prod", "apply", "--prune", "--yes")
     assert refused.code == 2 and "--confirm prod" in refused.stderr
     assert f"old-{name}-prod" in ddb.list_tables()["TableNames"]

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from dynaform.core.planfile import checksum
-from tests.cli.test_safety import two_environments
+from tests.cli.test_safety import two_environments, undeclare
 from tests.cli.test_tables import count, project_file
 
 
@@ -103,15 +103,9 @@ def test_a_forged_plan_file_cannot_delete_a_table_it_does_not_own(
     df: Any, ddb: Any, tmp_path: Path, table_name: Any
 ) -> None:
     name = table_name("forged")
-    path = two_environments(tmp_path, name)
-    path.write_text(
-        path.read_text().replace(
-            "  items: {partition_key: id}\n",
-            "  items: {partition_key: id}\n  extra: {partition_key: id}\n",
-        )
-    )
+    path = two_environments(tmp_path, name, "extra")
     assert df(path, "-e", "prod", "apply", "--yes").code == 0
-    path.write_text(path.read_text().replace("  extra: {partition_key: id}\n", ""))
+    undeclare(path, "extra")
     data = _saved(df, path, tmp_path, "-e", "dev")
     victim = f"items-{name}-prod"
     data["changes"][0].update(table=victim, kind="delete")
